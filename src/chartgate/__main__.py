@@ -1,0 +1,5 @@
+import sys
+
+from chartgate.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""pytest plugin: scenario files become test items (filled in by the core pipeline)."""

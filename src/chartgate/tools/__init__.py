@@ -1,0 +1,1 @@
+"""One module per external program. Nothing outside this package builds command lines."""
