@@ -1,1 +1,207 @@
-"""pytest plugin: scenario files become test items (filled in by the core pipeline)."""
+"""pytest plugin: every scenario file becomes test items, one per scenario × stage.
+
+Scenarios are rendered once per session (in parallel, on first use) and every stage
+item reads that render. Options live under the "chartgate" group; defaults can be set
+in ``[tool.pytest.ini_options]`` (``chartgate_chart``, ``chartgate_scenarios``,
+``chartgate_stages``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartgate.pipeline import STATIC_STAGES, Gate, GateConfig
+from chartgate.render import Rendered
+from chartgate.report.model import Finding, Report, Severity, StageResult
+from chartgate.scenario import Defaults, Scenario, ScenarioError, load_file
+from chartgate.tools.helm import TemplateArgs
+
+GATE_KEY = pytest.StashKey[Gate]()
+RESULTS_KEY = pytest.StashKey[list[StageResult]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("chartgate", "Helm chart gate")
+    group.addoption("--chartgate-chart", help="chart directory (ini: chartgate_chart)")
+    group.addoption("--chartgate-scenarios", help="scenario directory (ini: chartgate_scenarios)")
+    group.addoption("--chartgate-stages",
+                    help="comma-separated stages to run per scenario (ini: chartgate_stages)")
+    group.addoption("--update-snapshots", action="store_true", help="rewrite scenario snapshots")
+    group.addoption("--chartgate-helm", default="helm", help="pinned helm tool: helm (4) or helm3")
+    group.addoption("--chartgate-no-cache", action="store_true", help="ignore the render cache")
+    group.addoption("--chartgate-sarif", metavar="FILE", help="also write findings as SARIF")
+    group.addoption("--chartgate-report", metavar="FILE", help="also write findings as JSON")
+    parser.addini("chartgate_chart", "chart directory", default="deploy/helm/clockwork")
+    parser.addini("chartgate_scenarios", "scenario directory", default="tests/scenarios")
+    parser.addini("chartgate_stages", "stages to run", default=",".join(STATIC_STAGES))
+
+
+def _opt(config: pytest.Config, name: str) -> str:
+    value = config.getoption(f"--chartgate-{name}")
+    return str(value) if value else str(config.getini(f"chartgate_{name}"))
+
+
+def gate_for(config: pytest.Config) -> Gate:
+    if GATE_KEY not in config.stash:
+        root = Path(str(config.rootpath))
+        stages = tuple(s.strip() for s in _opt(config, "stages").split(",") if s.strip())
+        gc = GateConfig(chart=(root / _opt(config, "chart")).resolve(),
+                        scenarios=(root / _opt(config, "scenarios")).resolve(),
+                        stages=stages, update_snapshots=bool(config.getoption("--update-snapshots")),
+                        helm_tool=str(config.getoption("--chartgate-helm")),
+                        use_cache=not config.getoption("--chartgate-no-cache"))
+        config.stash[GATE_KEY] = Gate(gc)
+        config.stash[RESULTS_KEY] = []
+    return config.stash[GATE_KEY]
+
+
+def _is_scenario_file(config: pytest.Config, path: Path) -> bool:
+    if path.suffix not in (".yaml", ".yml") or path.name.startswith("_"):
+        return False
+    scenarios = gate_for(config).config.scenarios
+    return scenarios in path.resolve().parents
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if _is_scenario_file(parent.config, file_path):
+        return ScenarioFile.from_parent(parent, path=file_path)
+    return None
+
+
+class ScenarioFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        gate = gate_for(self.config)
+        gc = gate.config
+        defaults = Defaults(chart=gc.chart, release=gc.release, namespace=gc.namespace,
+                            kube_version=gc.kube_version)
+        try:
+            scenarios = load_file(self.path, defaults)
+        except ScenarioError as exc:
+            raise self.CollectError(str(exc)) from exc
+        for sc in scenarios:
+            for stage in gc.stages:
+                if stage == "render" or sc.wants(stage):
+                    yield ScenarioItem.from_parent(self, name=f"{sc.name}::{stage}", scenario=sc,
+                                                   stage=stage)
+
+
+class ScenarioFailure(Exception):
+    def __init__(self, result: StageResult) -> None:
+        super().__init__(result.scenario)
+        self.result = result
+
+
+class ScenarioItem(pytest.Item):
+    def __init__(self, *, scenario: Scenario, stage: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.scenario = scenario
+        self.stage = stage
+        self.add_marker(getattr(pytest.mark, f"chartgate_{stage.replace('-', '_')}"))
+
+    def runtest(self) -> None:
+        gate = gate_for(self.config)
+        result = gate.check(self.scenario.name, self.stage)
+        self.config.stash[RESULTS_KEY].append(result)
+        for f in result.findings:
+            if f.severity is not Severity.ERROR:
+                self.add_report_section("call", "chartgate", f.render())
+        if result.skipped:
+            pytest.skip(result.skipped)
+        if result.failed:
+            raise ScenarioFailure(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailure):
+            r = excinfo.value.result
+            desc = f" — {self.scenario.description}" if self.scenario.description else ""
+            head = f"scenario {r.scenario!r} failed stage {r.stage!r}{desc} ({self.scenario.file})"
+            body = "\n\n".join(f.render() for f in r.findings if f.severity is Severity.ERROR)
+            return f"{head}\n\n{body}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"scenario {self.scenario.name} [{self.stage}]"
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    """Hand the gate exactly the collected scenarios, so they render once, together."""
+    seen: dict[str, Scenario] = {}
+    for item in items:
+        if isinstance(item, ScenarioItem):
+            other = seen.setdefault(item.scenario.name, item.scenario)
+            if other.file != item.scenario.file:
+                raise pytest.UsageError(f"scenario name {item.scenario.name!r} is used by both "
+                                        f"{other.file} and {item.scenario.file}")
+    if seen:
+        gate_for(config).set_scenarios(list(seen.values()))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for stage in ("render", "assertions", "k8s_schema", "values_schema", "policy", "snapshot"):
+        config.addinivalue_line("markers", f"chartgate_{stage}: chartgate {stage} stage item")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if GATE_KEY not in config.stash or not config.stash[GATE_KEY].stages:
+        return
+    gate = config.stash[GATE_KEY]
+    results = config.stash[RESULTS_KEY]
+    if session.testsfailed == 0 and not session.shouldfail and results:
+        run_level = gate.finish()
+        if run_level:
+            results.extend(run_level)
+            for r in run_level:
+                for f in r.findings:
+                    print(f"\nchartgate: {f.render()}")
+            if any(r.failed for r in run_level):
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    report = Report(results=list(results))
+    sarif = config.getoption("--chartgate-sarif")
+    if sarif:
+        from chartgate.report import sarif as sarif_writer
+        sarif_writer.write(report, Path(sarif), base=Path(str(config.rootpath)),
+                           chart=gate.config.chart)
+    js = config.getoption("--chartgate-report")
+    if js:
+        from chartgate.report import json_out
+        json_out.write(report, Path(js))
+
+
+# --- fixtures for Python tests ----------------------------------------------------------
+@pytest.fixture(scope="session")
+def chartgate_gate(pytestconfig: pytest.Config) -> Gate:
+    """The session's gate (same renderer and cache as the scenario items)."""
+    return gate_for(pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def render_chart(chartgate_gate: Gate) -> Callable[..., Rendered]:
+    """Render the configured chart with ad-hoc inputs through the session's renderer:
+    ``render_chart(values=["values-prod.yaml"], set={"ingress.enabled": True})``."""
+    import json
+
+    from chartgate.scenario import Expectations, _nest
+
+    def _render(values: tuple[str, ...] | list[str] = (), set: Mapping[str, Any] | None = None,  # noqa: A002
+                release: str = "clockwork", namespace: str = "clockwork",
+                kube_version: str | None = "1.34.0", name: str = "adhoc") -> Rendered:
+        gc = chartgate_gate.config
+        files = tuple(str(v if Path(v).is_absolute() else gc.chart / v) for v in values)
+        flat = dict(set or {})
+        args = TemplateArgs(release=release, namespace=namespace, values_files=files,
+                            set_json=tuple((k, json.dumps(v)) for k, v in flat.items()),
+                            kube_version=kube_version)
+        sc = Scenario(name=name, file=gc.scenarios, chart=gc.chart, args=args, values=_nest(flat),
+                      expect=Expectations())
+        return chartgate_gate.renderer.render(sc)
+
+    return _render
+
+
+__all__ = ["Finding", "ScenarioFailure", "ScenarioItem", "gate_for"]

@@ -45,18 +45,28 @@ def _go(args: Iterable[str], cwd: Path, cgo: bool = False, stream: bool = False)
     return proc.run([go_binary(), *args], cwd=cwd, env=env(cgo), timeout=GO_TIMEOUT, stream=stream)
 
 
+def _download(module: str, version: str, workdir: Path) -> dict:
+    res = proc.run([go_binary(), "mod", "download", "-json", f"{module}@{version}"], cwd=workdir,
+                   env=env(), timeout=GO_TIMEOUT, check=False)
+    try:
+        info = json.loads(res.stdout)
+    except json.JSONDecodeError:
+        info = {"Error": (res.stderr or res.stdout).strip()}
+    if info.get("Error") or res.returncode != 0:
+        raise RuntimeError(f"cannot download Go module {module}@{version} (pinned in versions.toml): "
+                           f"{info.get('Error') or res.stderr.strip()}")
+    return dict(info)
+
+
 def module_gomod(module: str, version: str, workdir: Path) -> dict:
     """Download a module and return its go.mod as parsed by ``go mod edit -json``."""
-    info = json.loads(_go(["mod", "download", "-json", f"{module}@{version}"], workdir).stdout)
-    if info.get("Error"):
-        raise RuntimeError(f"go mod download {module}@{version}: {info['Error']}")
-    return json.loads(_go(["mod", "edit", "-json", info["GoMod"]], workdir).stdout)
+    info = _download(module, version, workdir)
+    return dict(json.loads(_go(["mod", "edit", "-json", info["GoMod"]], workdir).stdout))
 
 
 def module_dir(module: str, version: str, workdir: Path) -> Path:
     """The extracted source of a module in the module cache (files a pinned dependency ships)."""
-    info = json.loads(_go(["mod", "download", "-json", f"{module}@{version}"], workdir).stdout)
-    return Path(info["Dir"])
+    return Path(_download(module, version, workdir)["Dir"])
 
 
 def replaces_for(spec: ToolSpec, gomod: dict) -> list[str]:
@@ -79,6 +89,12 @@ def replaces_for(spec: ToolSpec, gomod: dict) -> list[str]:
     return out
 
 
+def _in_module(package: str, module: str) -> bool:
+    """Packages of the tool's own module are pinned to its version in ``go get`` (an
+    unversioned one would ask for ``@upgrade`` and conflict with the pin)."""
+    return package == module or package.startswith(module + "/")
+
+
 def build(spec: ToolSpec, dest: Path, stream: bool = True) -> Path:
     """Build ``spec`` into ``dest/<binary>`` (and extra packages beside it)."""
     wrap = cache.subdir("go", "wrappers", spec.key)
@@ -91,8 +107,8 @@ def build(spec: ToolSpec, dest: Path, stream: bool = True) -> Path:
     for rep in replaces_for(spec, gomod):
         _go(["mod", "edit", f"-replace={rep}"], wrap)
     packages = [spec.package, *spec.extra_packages]
-    _go(["get", *(f"{p}@{spec.version}" if p == spec.package else p for p in packages)], wrap,
-        stream=stream)
+    _go(["get", *(f"{p}@{spec.version}" if _in_module(p, spec.module) or p == spec.package
+                  else p for p in packages)], wrap, stream=stream)
     dest.mkdir(parents=True, exist_ok=True)
     ldflags = f"-s -w {spec.ldflags}".strip()
     tmp = dest / f".{spec.binary}.partial"

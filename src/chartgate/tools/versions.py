@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
@@ -31,6 +32,22 @@ class ToolSpec:
         return f"{self.name}-{self.version}"
 
 
+def _placeholders(version: str) -> dict[str, str]:
+    """``{version}`` plus, for ``vX.Y.Z`` versions, ``{major}``/``{minor}``/``{patch}``
+    (Kubernetes' component-base ldflags need gitMajor/gitMinor)."""
+    out = {"version": version}
+    m = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+).*", version)
+    if m:
+        out.update(major=m.group(1), minor=m.group(2), patch=m.group(3))
+    return out
+
+
+def _fill(text: str, version: str) -> str:
+    for key, value in _placeholders(version).items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
 def _spec(name: str, raw: dict[str, Any]) -> ToolSpec:
     version = raw["version"]
     return ToolSpec(
@@ -39,7 +56,7 @@ def _spec(name: str, raw: dict[str, Any]) -> ToolSpec:
         version=version,
         package=raw.get("package", raw["module"]),
         binary=raw.get("binary", name),
-        ldflags=raw.get("ldflags", "").replace("{version}", version),
+        ldflags=_fill(raw.get("ldflags", ""), version),
         verify=tuple(raw.get("verify", ())),
         check=raw.get("check", version),
         staging=bool(raw.get("staging", False)),

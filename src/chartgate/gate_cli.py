@@ -1,0 +1,132 @@
+"""`chartgate check` (the whole static gate outside pytest) and `chartgate gate --base REF`
+(chart-testing style: a changed chart needs a version bump, then the gate runs)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chartgate.pipeline import STATIC_STAGES, Gate, GateConfig, summary
+from chartgate.report.model import Report, Severity
+from chartgate.tools import git
+
+STATUS = {"passed": "ok", "failed": "FAIL", "skipped": "-"}
+
+
+def _semver(v: str) -> tuple[int, int, int, str]:
+    m = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?", v.strip())
+    if not m:
+        raise ValueError(f"not a semantic version: {v!r}")
+    # a release sorts after its pre-releases
+    return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4) or "~"
+
+
+def version_bumped(old: str, new: str) -> bool:
+    return _semver(new) > _semver(old)
+
+
+def print_table(report: Report, stages: tuple[str, ...], out: Any = sys.stdout) -> None:
+    table = summary(report)
+    width = max([len(s) for s in table] + [8])
+    print(f"{'scenario':{width}}  " + "  ".join(f"{s:13}" for s in stages), file=out)
+    for scenario, row in table.items():
+        if scenario == "(run)":
+            continue
+        cells = "  ".join(f"{STATUS.get(row.get(s, ''), ''):13}" for s in stages)
+        print(f"{scenario:{width}}  {cells}", file=out)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    stages = tuple(s for s in args.stages.split(",") if s)
+    config = GateConfig(chart=Path(args.chart).resolve(), scenarios=Path(args.scenarios).resolve(),
+                        stages=stages, update_snapshots=args.update_snapshots,
+                        helm_tool=args.helm, use_cache=not args.no_cache, progress=True,
+                        fail_on_warn=args.fail_on_warn)
+    gate = Gate(config)
+    report = gate.run()
+    print_table(report, stages)
+    failures = [f for f in report.findings() if f.severity is Severity.ERROR]
+    warnings = [f for f in report.findings() if f.severity is Severity.WARNING]
+    for r in report.results:
+        for f in r.findings:
+            if f.severity is Severity.ERROR or (args.fail_on_warn and f.severity is Severity.WARNING):
+                print(f"\n--- {r.scenario} [{r.stage}]\n{f.render()}")
+    counts = report.counts()
+    print(f"\n{len(gate.scenarios)} scenarios, {counts['passed']} passed, {counts['failed']} failed, "
+          f"{counts['skipped']} skipped; {len(failures)} errors, {len(warnings)} warnings "
+          f"in {report.duration:.2f}s")
+    base = Path.cwd()
+    if args.junit:
+        from chartgate.report import junit
+        junit.write(report, Path(args.junit))
+    if args.sarif:
+        from chartgate.report import sarif
+        sarif.write(report, Path(args.sarif), base=base, chart=config.chart)
+    if args.json:
+        from chartgate.report import json_out
+        json_out.write(report, Path(args.json))
+    failed = report.failed or (args.fail_on_warn and bool(warnings))
+    return 1 if failed else 0
+
+
+def run_gate(args: argparse.Namespace) -> int:
+    chart = Path(args.chart).resolve()
+    repo = git.toplevel(chart)
+    rel = chart.relative_to(repo).as_posix()
+    watched = [rel, *args.watch]
+    changed = git.changed_files(repo, args.base, watched)
+    if not changed:
+        print(f"chartgate gate: nothing under {', '.join(watched)} changed since {args.base}; "
+              "running the gate anyway" if args.always else
+              f"chartgate gate: nothing under {', '.join(watched)} changed since {args.base}; skipping")
+        if not args.always:
+            return 0
+    else:
+        print(f"chartgate gate: {len(changed)} changed file(s) since {args.base}:")
+        for f in changed[:50]:
+            print(f"  {f}")
+    chart_changed = [f for f in changed if f.startswith(rel + "/") and "/tests/" not in f[len(rel):]]
+    if chart_changed:
+        old_text = git.show(repo, args.base, f"{rel}/Chart.yaml")
+        new = yaml.safe_load((chart / "Chart.yaml").read_text())["version"]
+        if old_text is not None:
+            old = yaml.safe_load(old_text)["version"]
+            if not version_bumped(str(old), str(new)):
+                print(f"chartgate gate: FAIL: {rel}/Chart.yaml version {new} is not greater than "
+                      f"{old} at {args.base}, but the chart changed. Bump `version` in Chart.yaml.")
+                return 1
+            print(f"chartgate gate: Chart.yaml version bumped {old} → {new}")
+    return run_check(args)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scenarios", default="tests/scenarios", help="scenario directory")
+    p.add_argument("--stages", default=",".join(STATIC_STAGES),
+                   help=f"comma-separated stages (default {','.join(STATIC_STAGES)}; add policy)")
+    p.add_argument("--helm", default="helm", help="pinned helm tool: helm (Helm 4) or helm3")
+    p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    p.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report")
+    p.add_argument("--json", metavar="FILE", help="write a JSON report")
+    p.add_argument("--update-snapshots", action="store_true", help="rewrite snapshots")
+    p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
+    p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the gate too")
+
+
+def register(sub: Any) -> None:
+    c = sub.add_parser("check", help="run the static gate over every scenario")
+    c.add_argument("chart", nargs="?", default="deploy/helm/clockwork")
+    _common(c)
+    c.set_defaults(func=run_check)
+    g = sub.add_parser("gate", help="CI gate: require a Chart.yaml bump if the chart changed, then check")
+    g.add_argument("chart", nargs="?", default="deploy/helm/clockwork")
+    g.add_argument("--base", required=True, help="git ref to compare with (e.g. origin/main)")
+    g.add_argument("--watch", action="append", default=["policies", "tests/scenarios"],
+                   help="other paths whose change triggers the gate")
+    g.add_argument("--always", action="store_true", help="run the gate even when nothing changed")
+    _common(g)
+    g.set_defaults(func=run_gate)

@@ -1,0 +1,161 @@
+"""The one pipeline: scenarios → render once → stages → report.
+
+Both the pytest plugin and the CLI drive a :class:`Gate`; neither renders on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chartgate.render import Rendered, Renderer
+from chartgate.report.model import Finding, Report, StageResult
+from chartgate.scenario import ALL_STAGES, Defaults, Scenario, load_dir
+from chartgate.stages.base import Stage
+from chartgate.tools.helm import Helm
+
+STATIC_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "snapshot")
+
+
+@dataclass
+class GateConfig:
+    chart: Path
+    scenarios: Path
+    stages: tuple[str, ...] = STATIC_STAGES
+    snapshot_dir: Path | None = None
+    update_snapshots: bool = False
+    ci: bool = field(default_factory=lambda: os.environ.get("CI", "").lower() in ("1", "true", "yes"))
+    helm_tool: str = "helm"
+    use_cache: bool = True
+    kube_version: str | None = "1.34.0"
+    release: str = "clockwork"
+    namespace: str = "clockwork"
+    fail_on_warn: bool = False
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [s for s in self.stages if s not in ALL_STAGES]
+        if unknown:
+            raise ValueError(f"unknown stage(s) {', '.join(unknown)}; known: {', '.join(ALL_STAGES)}")
+
+
+def make_stage(name: str, config: GateConfig) -> Stage:
+    """Instantiate a stage by name (imports lazily: policy needs OPA, others don't)."""
+    if name == "render":
+        from chartgate.stages.render_stage import RenderStage
+        return RenderStage()
+    if name == "assertions":
+        from chartgate.stages.assertions import AssertionsStage
+        return AssertionsStage()
+    if name == "k8s-schema":
+        from chartgate.stages.k8s_schema import K8sSchemaStage
+        return K8sSchemaStage()
+    if name == "values-schema":
+        from chartgate.stages.values_schema import ValuesSchemaStage
+        return ValuesSchemaStage()
+    if name == "snapshot":
+        from chartgate.stages.snapshot import SnapshotStage
+        snap_dir = config.snapshot_dir or config.scenarios.parent / "snapshots"
+        return SnapshotStage(snap_dir, update=config.update_snapshots, ci=config.ci)
+    if name == "policy":
+        from chartgate.stages.policy import PolicyStage
+        return PolicyStage()
+    raise ValueError(f"unknown stage {name!r}")
+
+
+class Gate:
+    """Loads scenarios, renders each exactly once, runs stages, collects a report."""
+
+    def __init__(self, config: GateConfig, renderer: Renderer | None = None,
+                 log: Callable[[str], None] | None = None) -> None:
+        self.config = config
+        self.renderer = renderer or Renderer(Helm(config.helm_tool), use_cache=config.use_cache)
+        self._log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
+        self.scenarios: list[Scenario] = []
+        self.rendered: dict[str, Rendered] = {}
+        self.stages: dict[str, Stage] = {}
+        self._prepared = False
+
+    def log(self, msg: str) -> None:
+        if self.config.progress:
+            self._log(f"[chartgate] {msg}")
+
+    def load(self) -> list[Scenario]:
+        defaults = Defaults(chart=self.config.chart.resolve(), release=self.config.release,
+                            namespace=self.config.namespace, kube_version=self.config.kube_version)
+        self.scenarios = load_dir(self.config.scenarios, defaults)
+        self.log(f"{len(self.scenarios)} scenarios from {self.config.scenarios}")
+        return self.scenarios
+
+    def set_scenarios(self, scenarios: list[Scenario]) -> None:
+        self.scenarios = scenarios
+
+    def prepare(self) -> None:
+        """Render every scenario once (in parallel) and let stages batch their work."""
+        if self._prepared:
+            return
+        if not self.scenarios:
+            self.load()
+        t0 = time.perf_counter()
+        self.rendered = self.renderer.render_all(self.scenarios)
+        hits = sum(r.cache_hit for r in self.rendered.values())
+        self.log(f"rendered {len(self.rendered)} scenarios in {time.perf_counter() - t0:.2f}s "
+                 f"({hits} from cache, {self.renderer.renders} helm runs)")
+        for name in self.config.stages:
+            self.stages[name] = make_stage(name, self.config)
+        for name, stage in self.stages.items():
+            t1 = time.perf_counter()
+            stage.prepare(self.rendered)
+            self.log(f"stage {name}: prepared in {time.perf_counter() - t1:.2f}s")
+        self._prepared = True
+
+    def check(self, scenario: str, stage: str) -> StageResult:
+        self.prepare()
+        rendered = self.rendered[scenario]
+        sc = rendered.scenario
+        if stage != "render" and not sc.wants(stage):
+            return StageResult(stage, scenario, skipped=f"scenario {scenario} does not run {stage}")
+        if stage != "render" and not rendered.ok:
+            return StageResult(stage, scenario,
+                               skipped="scenario did not render (see its render result)")
+        t0 = time.perf_counter()
+        findings: list[Finding] = self.stages[stage].check(rendered)
+        return StageResult(stage, scenario, findings, time.perf_counter() - t0)
+
+    def items(self) -> list[tuple[str, str]]:
+        """(scenario, stage) pairs that apply, in a stable order."""
+        return [(s.name, st) for s in self.scenarios for st in self.config.stages
+                if st == "render" or s.wants(st)]
+
+    def finish(self) -> list[StageResult]:
+        """Run-level checks after every item (e.g. obsolete snapshots)."""
+        out = []
+        for name, stage in self.stages.items():
+            fin = getattr(stage, "finish", None)
+            if fin is not None:
+                findings = fin([s.name for s in self.scenarios])
+                if findings:
+                    out.append(StageResult(name, "(run)", list(findings)))
+        return out
+
+    def run(self) -> Report:
+        t0 = time.perf_counter()
+        self.prepare()
+        report = Report()
+        for scenario, stage in self.items():
+            report.results.append(self.check(scenario, stage))
+        report.results.extend(self.finish())
+        report.duration = time.perf_counter() - t0
+        return report
+
+
+def summary(report: Report) -> Mapping[str, Mapping[str, str]]:
+    """scenario → stage → status, for the CLI table."""
+    table: dict[str, dict[str, str]] = {}
+    for r in report.results:
+        table.setdefault(r.scenario, {})[r.stage] = r.status
+    return table

@@ -1,0 +1,36 @@
+"""git: changed-path detection and reading files at a base ref (for `chartgate gate`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from chartgate import proc
+
+
+class GitError(RuntimeError):
+    pass
+
+
+def _git(repo: Path, *args: str) -> str:
+    try:
+        return proc.run(["git", "-C", str(repo), *args], timeout=60).stdout
+    except proc.ProcessError as exc:
+        raise GitError(f"git {' '.join(args)} failed in {repo}: {exc.stderr.strip() or exc}") from exc
+
+
+def toplevel(path: Path) -> Path:
+    return Path(_git(path, "rev-parse", "--show-toplevel").strip())
+
+
+def changed_files(repo: Path, base: str, paths: list[str]) -> list[str]:
+    """Files under ``paths`` that differ between ``base`` (merge base) and the work tree."""
+    merge_base = _git(repo, "merge-base", base, "HEAD").strip()
+    out = _git(repo, "diff", "--name-only", merge_base, "--", *paths)
+    untracked = _git(repo, "ls-files", "--others", "--exclude-standard", "--", *paths)
+    return sorted({ln for ln in (out + untracked).splitlines() if ln.strip()})
+
+
+def show(repo: Path, ref: str, path: str) -> str | None:
+    """Contents of ``path`` at ``ref``, or None if it did not exist there."""
+    res = proc.run(["git", "-C", str(repo), "show", f"{ref}:{path}"], check=False, timeout=60)
+    return res.stdout if res.returncode == 0 else None
