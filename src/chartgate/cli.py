@@ -32,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("tools", help="install / locate the pinned external tools")
     tsub = t.add_subparsers(dest="tools_cmd", required=True)
     ti = tsub.add_parser("install", help="build pinned tools from Go modules into the cache")
-    ti.add_argument("names", nargs="*", help="tools to install (default: helm helm3 helm-unittest opa conftest)")
+    ti.add_argument("names", nargs="*",
+                    help="tools to install (default: helm helm3 helm-unittest opa conftest)")
     ti.add_argument("--force", action="store_true", help="rebuild even if cached")
     tp = tsub.add_parser("path", help="print the path of an installed tool")
     tp.add_argument("name")
@@ -61,9 +62,13 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # noqa: BLE001 - the CLI's job is a readable error
+    except (ValueError, RuntimeError, OSError) as exc:  # domain errors carry their own context
         print(f"chartgate: error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        print(f"chartgate: internal error: {type(exc).__name__}: {exc} "
+              "(please report this with the command line)", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

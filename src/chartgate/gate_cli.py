@@ -30,7 +30,8 @@ def version_bumped(old: str, new: str) -> bool:
     return _semver(new) > _semver(old)
 
 
-def print_table(report: Report, stages: tuple[str, ...], out: Any = sys.stdout) -> None:
+def print_table(report: Report, stages: tuple[str, ...], out: Any = None) -> None:
+    out = out or sys.stdout
     table = summary(report)
     width = max([len(s) for s in table] + [8])
     print(f"{'scenario':{width}}  " + "  ".join(f"{s:13}" for s in stages), file=out)

@@ -84,7 +84,11 @@ class Document:
             return default
 
     def has(self, path: str) -> bool:
-        return self.get(path, _MISSING) is not _MISSING
+        try:
+            resolve(self.body, path)
+        except PathError:
+            return False
+        return True
 
     def describe(self) -> str:
         where = f" (from {self.template})" if self.source else ""
@@ -252,7 +256,7 @@ def parse(text: str, notes: str = "") -> ManifestSet:
         if not chunk.strip():
             continue
         m = _SOURCE.search(chunk)
-        body = yaml.load(chunk, Loader=_Loader)  # noqa: S506 - CSafeLoader/SafeLoader
+        body = yaml.load(chunk, Loader=_Loader)
         if not isinstance(body, dict):
             continue
         docs.append(Document(body=body, source=m.group(1).strip() if m else "", index=len(docs)))

@@ -73,12 +73,19 @@ class Gate:
     def __init__(self, config: GateConfig, renderer: Renderer | None = None,
                  log: Callable[[str], None] | None = None) -> None:
         self.config = config
-        self.renderer = renderer or Renderer(Helm(config.helm_tool), use_cache=config.use_cache)
+        self._renderer = renderer
         self._log = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
         self.scenarios: list[Scenario] = []
         self.rendered: dict[str, Rendered] = {}
         self.stages: dict[str, Stage] = {}
         self._prepared = False
+
+    @property
+    def renderer(self) -> Renderer:
+        """Created on first use, so collecting tests never needs helm."""
+        if self._renderer is None:
+            self._renderer = Renderer(Helm(self.config.helm_tool), use_cache=self.config.use_cache)
+        return self._renderer
 
     def log(self, msg: str) -> None:
         if self.config.progress:
@@ -131,13 +138,21 @@ class Gate:
         return [(s.name, st) for s in self.scenarios for st in self.config.stages
                 if st == "render" or s.wants(st)]
 
+    def all_scenario_names(self) -> list[str]:
+        """Every scenario in the scenario directory, even those this run did not select."""
+        defaults = Defaults(chart=self.config.chart.resolve(), release=self.config.release,
+                            namespace=self.config.namespace, kube_version=self.config.kube_version)
+        return [s.name for s in load_dir(self.config.scenarios, defaults)]
+
     def finish(self) -> list[StageResult]:
         """Run-level checks after every item (e.g. obsolete snapshots)."""
         out = []
+        names: list[str] | None = None
         for name, stage in self.stages.items():
             fin = getattr(stage, "finish", None)
             if fin is not None:
-                findings = fin([s.name for s in self.scenarios])
+                names = names if names is not None else self.all_scenario_names()
+                findings = fin(names)
                 if findings:
                     out.append(StageResult(name, "(run)", list(findings)))
         return out

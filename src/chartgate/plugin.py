@@ -188,7 +188,7 @@ def render_chart(chartgate_gate: Gate) -> Callable[..., Rendered]:
 
     from chartgate.scenario import Expectations, _nest
 
-    def _render(values: tuple[str, ...] | list[str] = (), set: Mapping[str, Any] | None = None,  # noqa: A002
+    def _render(values: tuple[str, ...] | list[str] = (), set: Mapping[str, Any] | None = None,
                 release: str = "clockwork", namespace: str = "clockwork",
                 kube_version: str | None = "1.34.0", name: str = "adhoc") -> Rendered:
         gc = chartgate_gate.config

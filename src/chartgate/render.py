@@ -58,6 +58,7 @@ class Renderer:
                  use_cache: bool = True, workers: int | None = None) -> None:
         self.helm = helm or Helm()
         self.cache_dir = cache_dir or cache.subdir("render")
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.use_cache = use_cache
         self.workers = workers or max(2, (os.cpu_count() or 2))
         self._chart_digests: dict[Path, str] = {}

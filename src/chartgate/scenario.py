@@ -49,7 +49,7 @@ class AssertionSpec:
 
     type: str
     args: Mapping[str, Any]
-    select: Selector = Selector()
+    select: Selector = field(default_factory=Selector)
     negate: bool = False
 
     @classmethod
@@ -83,7 +83,7 @@ class Expectations:
     count: Mapping[str, int] = field(default_factory=dict)  # Kind -> number of documents
     assertions: tuple[AssertionSpec, ...] = ()
     snapshot: bool = True
-    policy: PolicyExpectation = PolicyExpectation()
+    policy: PolicyExpectation = field(default_factory=PolicyExpectation)
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,9 @@ class Scenario:
     file: Path
     chart: Path
     description: str = ""
-    args: TemplateArgs = TemplateArgs()
+    args: TemplateArgs = field(default_factory=TemplateArgs)
     values: Mapping[str, Any] = field(default_factory=dict)  # `set:` as a nested mapping
-    expect: Expectations = Expectations()
+    expect: Expectations = field(default_factory=Expectations)
     stages: tuple[str, ...] = ALL_STAGES
     matrix: str = ""  # name of the matrix that generated it
     combination: Mapping[str, str] = field(default_factory=dict)
@@ -281,26 +281,42 @@ def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _label(value: Any) -> str:
+    """Axis value names as written: YAML 1.1 reads on/off/yes/no as booleans."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return str(value)
+
+
 def _when_matches(when: Mapping[str, Any], combo: Mapping[str, str]) -> bool:
     for axis, want in when.items():
         allowed = want if isinstance(want, list) else [want]
-        if combo.get(axis) not in [str(x) for x in allowed]:
+        if combo.get(_label(axis)) not in [_label(x) for x in allowed]:
             return False
     return True
 
 
 def expand_matrix(raw: Mapping[str, Any], file: Path, defaults: Defaults) -> list[Scenario]:
-    axes: Mapping[str, Mapping[str, Any]] = raw["axes"]
+    axes: dict[str, dict[str, Any]] = {
+        _label(axis): {_label(v): frag for v, frag in (values or {}).items()}
+        for axis, values in raw["axes"].items()}
     for axis, values in axes.items():
         if not values:
             raise ScenarioError(f"{file}: axes.{axis} has no values")
-    names = {axis: [str(v) for v in values] for axis, values in axes.items()}
+    names = {axis: list(values) for axis, values in axes.items()}
     mode = raw.get("generate", "pairwise")
     combos = (pairwise(names) if mode == "pairwise"
               else [dict(zip(names, c, strict=True)) for c in itertools.product(*names.values())])
     base = {k: v for k, v in raw.items() if k not in ("axes", "rules", "generate", "name", "description")}
     prefix = raw.get("name") or file.stem
     out = []
+    for i, rule in enumerate(raw.get("rules", ())):
+        for axis, want in (rule.get("when") or {}).items():
+            wanted = want if isinstance(want, list) else [want]
+            bad = [_label(w) for w in wanted if _label(w) not in axes.get(_label(axis), {})]
+            if _label(axis) not in axes or bad:
+                raise ScenarioError(f"{file}: rules[{i}].when.{_label(axis)}: no such axis value "
+                                    f"{bad or want!r}; axes: {names}")
     for combo in combos:
         fragment: dict[str, Any] = dict(base)
         for axis, value in combo.items():

@@ -34,6 +34,13 @@ def _suite_name(path: Path) -> str:
     return ""
 
 
+def _problem(tc: ET.Element) -> str:
+    node = tc.find("failure")
+    if node is None:
+        node = tc.find("error")
+    return (node.text or node.get("message") or "") if node is not None else ""
+
+
 @pytest.mark.parametrize("suite", SUITES, ids=[p.stem for p in SUITES])
 def test_suite_passes(suite: Path, junit: tuple[ET.Element, str]) -> None:
     root, output = junit
@@ -44,9 +51,7 @@ def test_suite_passes(suite: Path, junit: tuple[ET.Element, str]) -> None:
     cases = [tc for ts in matches for tc in ts.iter("testcase")]
     assert cases, f"suite {name!r} ran no test cases"
     failed = [tc for tc in cases if tc.find("failure") is not None or tc.find("error") is not None]
-    details = "\n".join(
-        f"- {tc.get('name')}: {(tc.find('failure') if tc.find('failure') is not None else tc.find('error')).text}"
-        for tc in failed)
+    details = "\n".join(f"- {tc.get('name')}: {_problem(tc)}" for tc in failed)
     assert not failed, f"{len(failed)} of {len(cases)} tests failed in {suite.name}:\n{details}"
 
 

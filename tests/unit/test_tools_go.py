@@ -35,7 +35,7 @@ def test_kubernetes_staging_replaces_map_to_published_v0_modules() -> None:
 
 
 def test_staging_needs_a_v1_version() -> None:
-    with pytest.raises(ValueError, match="v1.X.Y"):
+    with pytest.raises(ValueError, match=r"v1\.X\.Y"):
         replaces_for(_spec(staging=True, version="v2.0.0"), {"Replace": []})
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
+from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"  # fails the gate
     WARNING = "warning"  # reported; fails only with fail-on-warn
     NOTE = "note"  # informational (e.g. an honoured policy exemption)
@@ -25,8 +26,8 @@ class Finding:
     template: str = ""  # chart-relative template file, e.g. templates/deployment.yaml
     path: str = ""  # field path inside the object (or values key for values-schema)
     values_keys: tuple[str, ...] = ()  # values keys likely responsible
-    expected: object = None
-    actual: object = None
+    expected: Any = None
+    actual: Any = None
 
     def location(self) -> str:
         parts = [p for p in (self.object, self.template and f"({self.template})", self.path) if p]

@@ -37,17 +37,17 @@ class AssertionsStage:
             return render_failed(self.name, rendered)
         m = rendered.manifests
         have = set(m.refs())
+        listing = ", ".join(sorted(have)) or "nothing"
         for ref in expect.present:
             if ref not in have:
-                findings.append(Finding(
-                    stage=self.name, rule="present", scenario=scenario.name, object=ref,
-                    message=f"{ref} was expected but not rendered (rendered: {', '.join(sorted(have)) or 'nothing'})"))
+                findings.append(Finding(stage=self.name, rule="present", scenario=scenario.name, object=ref,
+                                        message=f"{ref} was expected but not rendered (rendered: {listing})"))
         for ref in expect.absent:
             if ref in have:
                 doc = m.get(*ref.split("/", 1))
                 findings.append(Finding(stage=self.name, rule="absent", scenario=scenario.name, object=ref,
                                         template=doc.template,
-                                        message=f"{ref} must not be rendered, but {doc.template} rendered it"))
+                                        message=f"{ref} must not be rendered, but {doc.template} did"))
         for kind, want in expect.count.items():
             got = len(m.by_kind(kind))
             if got != want:

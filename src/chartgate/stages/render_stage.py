@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from chartgate.render import Rendered
 from chartgate.report.model import Finding
 
-_TEMPLATE_REF = re.compile(r"template: [^/\s]+/(templates/[^:\s]+?)(?::(\d+)(?::(\d+))?)?:")
+_TEMPLATE_REF = re.compile(
+    r"(?:template: )?[^/\s\"]+/(templates/[^:\s\"]+?)(?::(\d+)(?::(\d+))?)?(?=[:\s\"]|$)")
 _SCHEMA_KEY = re.compile(r"^\s*-\s*(?:at\s+)?'?/?([A-Za-z0-9_./\[\]-]+)'?\s*:", re.MULTILINE)
 _VALUES_REF = re.compile(r"\.Values\.([A-Za-z0-9_.]+)")
 

@@ -58,7 +58,8 @@ class TemplateArgs:
 
 
 def _clean_error(stderr: str) -> str:
-    lines = [ln for ln in stderr.strip().splitlines() if not ln.startswith("WARNING:")]
+    lines = [ln for ln in stderr.strip().splitlines()
+             if not ln.startswith("WARNING:") and "Use --debug flag" not in ln]
     text = "\n".join(lines).strip()
     return re.sub(r"^Error: ", "", text)
 

@@ -1,0 +1,30 @@
+{{/*
+Cross-field checks the JSON schema cannot express. Included by deployment.yaml, so
+every render runs them. Messages name the offending key.
+*/}}
+{{- define "clockwork.validate" -}}
+{{- $v := .Values -}}
+{{- if and $v.configMap.create (ne (int $v.configMap.values.port) (int $v.deployment.containerPort)) -}}
+{{- fail (printf "configMap.values.port (%v) must equal deployment.containerPort (%v): the server binds PORT" $v.configMap.values.port $v.deployment.containerPort) -}}
+{{- end -}}
+{{- if and (not (kindIs "string" $v.service.targetPort)) (ne (int $v.service.targetPort) (int $v.deployment.containerPort)) -}}
+{{- fail (printf "service.targetPort (%v) must equal deployment.containerPort (%v) or be the port name \"http\"" $v.service.targetPort $v.deployment.containerPort) -}}
+{{- end -}}
+{{- if and $v.autoscaling.enabled (gt (int $v.autoscaling.minReplicas) (int $v.autoscaling.maxReplicas)) -}}
+{{- fail (printf "autoscaling.minReplicas (%v) must not exceed autoscaling.maxReplicas (%v)" $v.autoscaling.minReplicas $v.autoscaling.maxReplicas) -}}
+{{- end -}}
+{{- if le (int $v.deployment.terminationGracePeriodSeconds) (int $v.deployment.preStopSleepSeconds) -}}
+{{- fail (printf "deployment.terminationGracePeriodSeconds (%v) must be greater than deployment.preStopSleepSeconds (%v)" $v.deployment.terminationGracePeriodSeconds $v.deployment.preStopSleepSeconds) -}}
+{{- end -}}
+{{- if and $v.postgresql.enabled $v.migration.enabled (eq $v.migration.strategy "job") -}}
+{{- fail "migration.strategy=job runs as a pre-install hook, before the in-cluster PostgreSQL exists: use migration.strategy=initContainer with postgresql.enabled=true" -}}
+{{- end -}}
+{{- $pdb := $v.podDisruptionBudget -}}
+{{- $min := int (include "clockwork.minReplicas" .) -}}
+{{- $minAvailable := get $pdb "minAvailable" -}}
+{{- if and $pdb.enabled (gt $min 1) (not (kindIs "invalid" $minAvailable)) (not (kindIs "string" $minAvailable)) -}}
+{{- if ge (int $minAvailable) $min -}}
+{{- fail (printf "podDisruptionBudget.minAvailable (%v) must be lower than the replica count / autoscaling.minReplicas (%v), or no pod could ever be evicted" $minAvailable $min) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,134 @@
+"""Part 6: ``chartgate cluster up`` / ``down`` — a kind cluster from the node image with a
+pinned kind config; workload images loaded with ``kind load``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from chartgate import cache
+from chartgate.airgap import steps
+from chartgate.airgap.config import airgap, node_image, selected_node_image
+from chartgate.tools import docker, kind
+
+DEFAULT_NAME = "chartgate"
+KIND_NETWORK = "kind"
+CLUSTER_LABEL = "io.x-k8s.kind.cluster"
+
+
+def kind_config(airgapped: bool) -> dict:
+    """The pinned kind config. Our node image brings its own CNI (a baked conflist), so
+    kind's kindnet (a registry image) is disabled; stock kindest/node keeps kindnet."""
+    cfg = airgap()
+    return {
+        "kind": "Cluster",
+        "apiVersion": "kind.x-k8s.io/v1alpha4",
+        "networking": {
+            "disableDefaultCNI": airgapped,
+            "podSubnet": cfg["pod_subnet"],
+            "serviceSubnet": cfg["service_subnet"],
+        },
+        "nodes": [{"role": "control-plane"}],
+    }
+
+
+def kubeconfig_path(name: str = DEFAULT_NAME) -> Path:
+    return cache.subdir("kind") / f"{name}.kubeconfig"
+
+
+def write_config(name: str, airgapped: bool) -> Path:
+    path = cache.subdir("kind") / f"{name}.kind.yaml"
+    path.write_text(yaml.safe_dump(kind_config(airgapped), sort_keys=False))
+    return path
+
+
+def exists(name: str = DEFAULT_NAME) -> bool:
+    return name in kind.clusters()
+
+
+def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] = (),
+       recreate: bool = False) -> Path:
+    """Create the cluster (unless it exists), load ``load`` images; return its kubeconfig."""
+    from chartgate.airgap import engine
+
+    progress = steps.Progress("cluster up")
+    with progress.step("docker engine") as rec:
+        rec["detail"] = engine.ensure(steps.say)
+    chosen = selected_node_image(image)
+    airgapped = chosen == node_image() or chosen.startswith(airgap()["node_image"] + ":")
+    kubeconfig = kubeconfig_path(name)
+    with progress.step(f"kind cluster {name!r} ({chosen})") as rec:
+        if exists(name) and recreate:
+            down(name)
+        if exists(name):
+            rec["cached"] = True
+            rec["detail"] = "already running"
+        else:
+            if airgapped and not docker.image_exists(chosen):
+                raise RuntimeError(f"node image {chosen} not found: run `chartgate airgap build` first")
+            config = write_config(name, airgapped)
+            kind.create_cluster(name, chosen, config, kubeconfig)
+    with progress.step("node Ready") as rec:
+        rec["detail"] = wait_node_ready(kubeconfig, timeout=180)
+    refs = [r for r in load if r]
+    if refs:
+        with progress.step(f"kind load {len(refs)} image(s)"):
+            kind.load_images(name, refs)
+    progress.save()
+    steps.say(f"cluster {name!r} ready in {progress.total()}s; KUBECONFIG={kubeconfig}")
+    return kubeconfig
+
+
+def wait_node_ready(kubeconfig: Path, timeout: float = 180) -> str:
+    """Wait (wall-clock bounded) until every node reports Ready."""
+    from kubernetes import client, config
+
+    api = client.CoreV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        try:
+            nodes = api.list_node(_request_timeout=10).items
+            states: dict[str, str] = {}
+            for n in nodes:
+                conds = (n.status.conditions if n.status else None) or []
+                name = n.metadata.name if n.metadata else "?"
+                states[str(name)] = next((str(c.status) for c in conds if c.type == "Ready"), "Unknown")
+            if nodes and all(s == "True" for s in states.values()):
+                return ", ".join(states)
+            last = str(states)
+        except Exception as exc:
+            last = str(exc)[:200]
+        time.sleep(2)
+    raise TimeoutError(f"nodes not Ready after {timeout}s: {last}")
+
+
+def leftovers(name: str = DEFAULT_NAME) -> dict[str, list[str]]:
+    """Containers and volumes of this cluster, and the kind network if nothing uses it."""
+    label = f"label={CLUSTER_LABEL}={name}"
+    conts = docker.container_names([label])
+    vols = docker.volumes([f"label={CLUSTER_LABEL}={name}"])
+    nets = [n for n in docker.networks([f"name=^{KIND_NETWORK}$"]) if n == KIND_NETWORK]
+    return {"containers": conts, "volumes": vols, "networks": nets}
+
+
+def down(name: str = DEFAULT_NAME) -> dict[str, list[str]]:
+    """Delete the cluster, its anonymous volumes and (when unused) the kind network.
+    Returns what is left (all lists empty on success)."""
+    if name in kind.clusters():
+        kind.delete_cluster(name, kubeconfig_path(name))
+    left = leftovers(name)
+    for cid in left["containers"]:
+        docker.remove_container(cid)
+    for vol in left["volumes"]:
+        docker.remove_volume(vol)
+    if KIND_NETWORK in left["networks"] and not docker.network_containers(KIND_NETWORK):
+        docker.remove_network(KIND_NETWORK)
+    kubeconfig_path(name).unlink(missing_ok=True)
+    left = leftovers(name)
+    if left["networks"] and docker.network_containers(KIND_NETWORK):
+        left["networks"] = []  # another kind cluster still uses it: not ours to remove
+    return left

@@ -1,0 +1,3 @@
+module chartgate.local/pause
+
+go 1.22

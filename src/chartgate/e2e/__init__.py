@@ -1,0 +1,20 @@
+"""The clockwork end-to-end stage on a real (air-gapped) kind cluster.
+
+Building blocks for ``tests/e2e/clockwork``: the contract-double and load-generator
+images (:mod:`.images`), Helm releases driven through :mod:`chartgate.tools.helm`
+(:mod:`.release`), the bounded in-cluster request loop (:mod:`.loadgen`), failure
+diagnostics and artifacts (:mod:`.diagnostics`), and the pytest fixtures tying them to
+the session's cluster (:mod:`.fixtures`).
+
+Environment:
+  CLOCKWORK_E2E_IMAGE        run the stage against this (real) clockwork image instead of
+                             the contract double built from tests/e2e/app (repo:tag).
+  CLOCKWORK_E2E_IMAGE_NEXT   the "new version" image for the rolling-update / rollback
+                             scenarios when CLOCKWORK_E2E_IMAGE is set (must report a
+                             different version in /api/health).
+  CHARTGATE_E2E_KUBECONFIG   use this running cluster (e.g. from `chartgate cluster up`)
+                             instead of the session cluster fixture — reuse between runs.
+  CHARTGATE_CLUSTER          kind cluster name to load images into (default chartgate-e2e).
+  CHARTGATE_E2E_ARTIFACTS    where failure diagnostics go (default: <rootdir>/.e2e-artifacts).
+  CI=true                    a missing prerequisite fails instead of skipping.
+"""

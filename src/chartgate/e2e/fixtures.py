@@ -1,0 +1,322 @@
+"""pytest fixtures and hooks of the clockwork e2e stage.
+
+``tests/e2e/clockwork/conftest.py`` star-imports this module. The cluster comes from the
+air-gapped kind fixture ``kind_cluster`` (``tests/e2e/conftest.py``), or from
+``CHARTGATE_E2E_KUBECONFIG`` when a cluster is already running (reuse between runs:
+``chartgate cluster up`` once, then point the stage at its kubeconfig).
+Under ``CI=true`` every missing prerequisite fails; elsewhere it skips.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartgate.e2e import diagnostics
+from chartgate.e2e.images import AppImages, app_images, build_loadgen
+from chartgate.e2e.release import Release, deep_merge
+from chartgate.e2e.settings import Settings, missing
+from chartgate.tools.helm import Helm
+from chartgate.tools.kube import Kube
+from chartgate.tools.kubectl import Kubectl, KubectlError
+
+__all__ = [
+    "ExternalPostgres",
+    "Releases",
+    "app_imgs",
+    "chart_dir",
+    "e2e_kubeconfig",
+    "e2e_settings",
+    "env_values",
+    "external_postgres",
+    "helm_tool",
+    "kube",
+    "kubectl",
+    "loadgen_image",
+    "pytest_runtest_makereport",
+    "releases",
+    "watch",
+]
+
+WATCH_KEY = pytest.StashKey[list[Any]]()
+TIMINGS: list[tuple[str, float]] = []
+
+
+# --- environment ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def e2e_settings(request: pytest.FixtureRequest) -> Settings:
+    return Settings.from_env(Path(str(request.config.rootpath)))
+
+
+def _cluster_names() -> list[str]:
+    try:
+        from chartgate.tools import kind
+
+        return kind.clusters()
+    except Exception:
+        return []
+
+
+def _load(settings: Settings, refs: list[str]) -> None:
+    """``kind load docker-image`` into the session's cluster (skipped for a non-kind
+    cluster, e.g. a user's own with registry access)."""
+    if settings.cluster not in _cluster_names():
+        return
+    from chartgate.tools import docker, kind
+
+    local = [r for r in refs if docker.image_exists(r)]
+    if local:
+        kind.load_images(settings.cluster, local)
+
+
+@pytest.fixture(scope="session")
+def e2e_kubeconfig(request: pytest.FixtureRequest, e2e_settings: Settings) -> str:
+    t0 = time.monotonic()
+    if e2e_settings.kubeconfig:
+        if not Path(e2e_settings.kubeconfig).exists():
+            missing(f"CHARTGATE_E2E_KUBECONFIG={e2e_settings.kubeconfig} does not exist")
+        path = e2e_settings.kubeconfig
+        try:
+            from chartgate.airgap import images
+
+            _load(e2e_settings, [images.postgres_tag()])
+        except Exception as exc:
+            missing(f"cannot load the PostgreSQL image into {e2e_settings.cluster}: {exc}")
+    else:
+        try:
+            path = str(request.getfixturevalue("kind_cluster"))
+        except pytest.FixtureLookupError:
+            missing("no `kind_cluster` fixture (tests/e2e/conftest.py) and no CHARTGATE_E2E_KUBECONFIG")
+            raise
+    TIMINGS.append(("cluster", time.monotonic() - t0))
+    return path
+
+
+@pytest.fixture(scope="session")
+def kube(e2e_kubeconfig: str) -> Kube:
+    return Kube.from_kubeconfig(e2e_kubeconfig)
+
+
+@pytest.fixture(scope="session")
+def kubectl(e2e_kubeconfig: str) -> Kubectl:
+    try:
+        return Kubectl(kubeconfig=e2e_kubeconfig)
+    except KubectlError as exc:
+        missing(str(exc))
+        raise
+
+
+@pytest.fixture(scope="session")
+def helm_tool() -> Helm:
+    from chartgate.tools import bootstrap
+
+    try:
+        return Helm("helm")
+    except bootstrap.ToolMissing as exc:
+        missing(str(exc))
+        raise
+
+
+@pytest.fixture(scope="session")
+def chart_dir(request: pytest.FixtureRequest) -> Path:
+    path = Path(str(request.config.rootpath)) / "deploy" / "helm" / "clockwork"
+    if not (path / "Chart.yaml").exists():
+        missing(f"no chart at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def app_imgs(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubeconfig: str) -> AppImages:
+    """The server images (contract double v1/v2, or CLOCKWORK_E2E_IMAGE), loaded into kind."""
+    t0 = time.monotonic()
+    try:
+        imgs = app_images(Path(str(request.config.rootpath)), e2e_settings)
+    except Exception as exc:
+        missing(f"cannot build the clockwork contract double: {exc}")
+        raise
+    _load(e2e_settings, imgs.all)
+    TIMINGS.append(("app images (build + kind load)", time.monotonic() - t0))
+    return imgs
+
+
+@pytest.fixture(scope="session")
+def loadgen_image(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubeconfig: str) -> str:
+    t0 = time.monotonic()
+    try:
+        tag = build_loadgen(Path(str(request.config.rootpath)) / "tests" / "e2e" / "loadgen")
+    except Exception as exc:
+        missing(f"cannot build the load generator image: {exc}")
+        raise
+    _load(e2e_settings, [tag])
+    TIMINGS.append(("loadgen image (build + kind load)", time.monotonic() - t0))
+    return tag
+
+
+@pytest.fixture(scope="session")
+def env_values(app_imgs: AppImages) -> dict[str, Any]:
+    """What every release of the stage sets on top of the docs' values files: the local
+    images. (PostgreSQL: the air-gapped image, built for uid 999 — see the report.)"""
+    from chartgate.airgap import images
+
+    repo, tag = AppImages.split(app_imgs.v1)
+    pg_repo, pg_tag = AppImages.split(images.postgres_tag())
+    return {
+        "deployment": {"image": {"repository": repo, "tag": tag, "pullPolicy": "IfNotPresent"}},
+        "postgresql": {"image": {"repository": pg_repo, "tag": pg_tag, "pullPolicy": "IfNotPresent"},
+                       "runAsUser": 999, "runAsGroup": 999},
+    }
+
+
+# --- external PostgreSQL (testcontainers on kind's docker network) ---------------------
+
+
+@dataclass
+class ExternalPostgres:
+    container: Any
+    ip: str
+    user: str
+    password: str
+    port: int = 5432
+    databases: list[str] = field(default_factory=list)
+
+    def url(self, database: str) -> str:
+        return f"postgres://{self.user}:{self.password}@{self.ip}:{self.port}/{database}?sslmode=disable"
+
+    def psql(self, database: str, sql: str) -> str:
+        code, out = self.container.exec(["psql", "-v", "ON_ERROR_STOP=1", "-U", self.user, "-d", database,
+                                         "-tA", "-c", sql])
+        text = out.decode(errors="replace") if isinstance(out, bytes) else str(out)
+        if code != 0:
+            raise AssertionError(f"psql on the external PostgreSQL failed ({code}): {text}")
+        return text.strip()
+
+    def create_database(self, name: str) -> str:
+        self.psql("postgres", f'CREATE DATABASE "{name}"')
+        self.databases.append(name)
+        return self.url(name)
+
+
+@pytest.fixture(scope="session")
+def external_postgres(e2e_kubeconfig: str, e2e_settings: Settings) -> Iterator[ExternalPostgres]:
+    """PostgreSQL outside the cluster: a testcontainers container (the air-gapped image,
+    Ryuk disabled — it would come from Docker Hub) on kind's docker network, reached by
+    pods at its IP on that network. Removed explicitly at the end of the session."""
+    import os
+
+    from chartgate.airgap import images
+
+    os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+    try:
+        from testcontainers.community.postgres import PostgresContainer
+    except ImportError:
+        from testcontainers.postgres import PostgresContainer
+    password = secrets.token_hex(12)
+    pg = PostgresContainer(images.postgres_tag(), username="clockwork", password=password,
+                           dbname="postgres", driver=None)
+    pg.with_kwargs(network="kind")
+    try:
+        pg.start()
+    except Exception as exc:
+        missing(f"cannot start the external PostgreSQL container: {exc}")
+        raise
+    try:
+        wrapped = pg.get_wrapped_container()
+        wrapped.reload()
+        ip = wrapped.attrs["NetworkSettings"]["Networks"]["kind"]["IPAddress"]
+        yield ExternalPostgres(pg, ip, "clockwork", password)
+    finally:
+        with contextlib.suppress(Exception):
+            pg.stop()
+
+
+# --- releases, diagnostics --------------------------------------------------------------
+
+
+@dataclass
+class Releases:
+    """Creates releases (each in its own namespace) and cleans them up."""
+
+    helm: Helm
+    kube: Kube
+    chart: Path
+    kubeconfig: str
+    workdir: Path
+    env: Mapping[str, Any]
+    made: list[Release] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+
+    def new(self, name: str, namespace: str, values_files: tuple[str, ...] = (),
+            values: Mapping[str, Any] | None = None) -> Release:
+        if self.kube.namespace_exists(namespace):  # a leftover of an interrupted run
+            self.kube.delete_namespace(namespace, wait=True, timeout=120)
+        rel = Release(self.helm, self.chart, name, namespace, self.kubeconfig, self.workdir,
+                      values_files=[str(self.chart / f) for f in values_files],
+                      values=deep_merge(self.env, values or {}))
+        self.made.append(rel)
+        self.watch_namespace(namespace)
+        return rel
+
+    def watch_namespace(self, namespace: str) -> None:
+        if namespace not in self.namespaces:
+            self.namespaces.append(namespace)
+
+    def cleanup(self) -> None:
+        for rel in self.made:
+            with contextlib.suppress(Exception):
+                rel.uninstall(timeout="1m")
+        for ns in self.namespaces:
+            with contextlib.suppress(Exception):
+                self.kube.delete_namespace(ns)
+
+
+@pytest.fixture(scope="module")
+def releases(request: pytest.FixtureRequest, helm_tool: Helm, kube: Kube, chart_dir: Path,
+             e2e_kubeconfig: str, env_values: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
+             ) -> Iterator[Releases]:
+    made = Releases(helm_tool, kube, chart_dir, e2e_kubeconfig, tmp_path_factory.mktemp("releases"),
+                    env_values)
+    request.node.stash[WATCH_KEY] = [made]
+    yield made
+    made.cleanup()
+
+
+@pytest.fixture
+def watch(request: pytest.FixtureRequest, releases: Releases, kube: Kube,
+          e2e_settings: Settings) -> Releases:
+    """Links the test to its module's releases: on failure, their namespaces are dumped."""
+    request.node.stash[WATCH_KEY] = [releases, kube, e2e_settings]
+    return releases
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call" and report.failed and WATCH_KEY in item.stash:
+        watched = item.stash[WATCH_KEY]
+        if len(watched) == 3:
+            rels, kube_, settings = watched
+            try:
+                dest, summary = diagnostics.collect(kube_, settings.artifacts, item.nodeid,
+                                                    list(rels.namespaces), list(rels.made))
+                report.sections.append(("kubernetes diagnostics",
+                                        f"artifacts: {dest}\n{summary}"))
+                (dest / "summary.txt").write_text(summary + "\n")
+            except Exception as exc:
+                report.sections.append(("kubernetes diagnostics", f"(collection failed: {exc})"))
+    if report.when == "call":
+        TIMINGS.append((item.nodeid, report.duration))
+    return report
+
+
+def timings_json() -> str:
+    return json.dumps(TIMINGS)

@@ -1,0 +1,96 @@
+"""Images of the e2e stage, built offline on the local Debian base.
+
+* the clockwork **contract double** (``tests/e2e/app``) twice — ``clockwork:1.0.0`` and
+  ``clockwork:1.0.1``, differing only in the version they report — plus the tag the
+  deployment plan's ``kubectl set image … server=clockwork:v1.0.1`` names;
+* the **load generator** (``tests/e2e/loadgen``) for the in-cluster request loop.
+
+Go binaries are built statically with :func:`chartgate.tools.go.build_local`; goose is the
+pinned tool from the bootstrap; the image goes through the air-gapped image helper
+(:func:`chartgate.airgap.images.build_image_from_dir`, cached by context content).
+``CLOCKWORK_E2E_IMAGE`` (and ``…_NEXT``) replace the double with a real image.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from chartgate import cache
+from chartgate.e2e.settings import DOUBLE_V1, DOUBLE_V2, Settings
+from chartgate.tools import docker, go
+
+LOADGEN_TAG = "chartgate.local/e2e-loadgen:1"
+PLAN_SET_IMAGE_TAG = "clockwork:v1.0.1"  # deployment plan step 14, verbatim
+DOUBLE_CONTENT = ("Dockerfile", ".dockerignore", "server", "migrations-failing", "client")
+
+
+@dataclass(frozen=True)
+class AppImages:
+    """The server images the scenarios deploy."""
+
+    v1: str
+    v1_version: str
+    v2: str
+    v2_version: str
+    set_image: str  # what the plan's `kubectl set image` uses (same content as v2)
+    double: bool  # the contract double (has the test fault switch)
+
+    @property
+    def all(self) -> list[str]:
+        return sorted({self.v1, self.v2, self.set_image})
+
+    @staticmethod
+    def split(ref: str) -> tuple[str, str]:
+        repo, _, tag = ref.rpartition(":")
+        if not repo or "/" in tag:
+            return ref, "latest"
+        return repo, tag
+
+
+def _fresh_dir(*parts: str) -> Path:
+    path = cache.subdir("e2e", *parts)
+    shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def build_double(app_dir: Path, version: str, tag: str) -> str:
+    """Build the contract double reporting ``version`` as ``tag`` (cached by content)."""
+    from chartgate.airgap.images import build_image_from_dir
+    from chartgate.tools import bootstrap
+
+    ctx = _fresh_dir("contexts", f"clockwork-{version}")
+    for name in DOUBLE_CONTENT:
+        src = app_dir / name
+        if src.is_dir():
+            shutil.copytree(src, ctx / name)
+        elif src.exists():
+            shutil.copy2(src, ctx / name)
+    go.build_local(app_dir, ".", ctx / "bin" / "clockwork", ldflags=f"-X main.version={version}")
+    shutil.copy2(bootstrap.ensure("goose"), ctx / "bin" / "goose")
+    return build_image_from_dir(ctx, tag, build_args={"VERSION": version})
+
+
+def build_loadgen(loadgen_dir: Path) -> str:
+    from chartgate.airgap.images import build_image_from_dir
+
+    ctx = _fresh_dir("contexts", "loadgen")
+    shutil.copy2(loadgen_dir / "Dockerfile", ctx / "Dockerfile")
+    go.build_local(loadgen_dir, ".", ctx / "loadgen")
+    return build_image_from_dir(ctx, LOADGEN_TAG)
+
+
+def app_images(root: Path, settings: Settings) -> AppImages:
+    """The double (built here) or the real image(s) named by ``CLOCKWORK_E2E_IMAGE``."""
+    if settings.real_image:
+        nxt = settings.real_image_next or settings.real_image
+        return AppImages(v1=settings.real_image, v1_version="", v2=nxt, v2_version="",
+                         set_image=nxt, double=False)
+    app_dir = root / "tests" / "e2e" / "app"
+    v1 = build_double(app_dir, DOUBLE_V1, f"clockwork:{DOUBLE_V1}")
+    v2 = build_double(app_dir, DOUBLE_V2, f"clockwork:{DOUBLE_V2}")
+    docker.tag(v2, PLAN_SET_IMAGE_TAG)
+    return AppImages(v1=v1, v1_version=DOUBLE_V1, v2=v2, v2_version=DOUBLE_V2,
+                     set_image=PLAN_SET_IMAGE_TAG, double=True)

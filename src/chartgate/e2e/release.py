@@ -1,0 +1,102 @@
+"""A Helm release of the chart under test, driven through :class:`chartgate.tools.helm.Helm`.
+
+Value overrides are written to a YAML file per operation (types survive, no ``--set``
+escaping) and passed after the release's base values files, so a scenario reads like
+the docs: ``helm install clockwork ./deploy/helm/clockwork -f values-dev.yaml -n clockwork
+--create-namespace`` plus the few settings the test environment needs (local images).
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chartgate.tools.helm import Helm
+
+_counter = itertools.count(1)
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(dict(base))
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+@dataclass
+class Operation:
+    action: str
+    seconds: float
+    output: str
+
+
+@dataclass
+class Release:
+    helm: Helm
+    chart: Path
+    name: str
+    namespace: str
+    kubeconfig: str
+    workdir: Path
+    values_files: Sequence[str] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)  # the environment's overrides
+    timeout: str = "4m"
+    log: list[Operation] = field(default_factory=list)
+
+    def _values_file(self, extra: Mapping[str, Any] | None) -> str:
+        merged = deep_merge(self.values, extra or {})
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        path = self.workdir / f"values-{self.name}-{next(_counter)}.yaml"
+        path.write_text(yaml.safe_dump(merged, sort_keys=False))
+        return str(path)
+
+    def _timed(self, action: str, fn: Any) -> str:
+        t0 = time.monotonic()
+        out = str(fn())
+        self.log.append(Operation(action, round(time.monotonic() - t0, 1), out))
+        return out
+
+    def install(self, values: Mapping[str, Any] | None = None, *, create_namespace: bool = True,
+                wait: bool = True, timeout: str | None = None, extra: Sequence[str] = ()) -> str:
+        files = [*self.values_files, self._values_file(values)]
+        return self._timed("install", lambda: self.helm.install(
+            self.name, self.chart, self.namespace, values_files=files, create_namespace=create_namespace,
+            wait=wait, timeout=timeout or self.timeout, kubeconfig=self.kubeconfig, extra=extra))
+
+    def upgrade(self, values: Mapping[str, Any] | None = None, *, wait: bool = True,
+                timeout: str | None = None, extra: Sequence[str] = ()) -> str:
+        files = [*self.values_files, self._values_file(values)]
+        return self._timed("upgrade", lambda: self.helm.install(
+            self.name, self.chart, self.namespace, values_files=files, wait=wait,
+            timeout=timeout or self.timeout, kubeconfig=self.kubeconfig, upgrade=True, extra=extra))
+
+    def rollback(self, revision: int, *, timeout: str | None = None) -> str:
+        return self._timed("rollback", lambda: self.helm.rollback(
+            self.name, revision, self.namespace, timeout=timeout or self.timeout, kubeconfig=self.kubeconfig))
+
+    def test(self, timeout: str = "3m") -> str:
+        return self._timed("test", lambda: self.helm.test(self.name, self.namespace, timeout=timeout,
+                                                          kubeconfig=self.kubeconfig))
+
+    def uninstall(self, timeout: str = "3m") -> str:
+        return self._timed("uninstall", lambda: self.helm.uninstall(
+            self.name, self.namespace, kubeconfig=self.kubeconfig, timeout=timeout))
+
+    def history(self) -> list[dict[str, Any]]:
+        return self.helm.history(self.name, self.namespace, kubeconfig=self.kubeconfig)
+
+    def revision(self) -> int:
+        return max(int(h["revision"]) for h in self.history())
+
+    def timings(self) -> str:
+        return ", ".join(f"{op.action} {op.seconds}s" for op in self.log)

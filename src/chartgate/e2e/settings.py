@@ -1,0 +1,43 @@
+"""Environment switches of the e2e stage (documented in :mod:`chartgate.e2e`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DEFAULT_CLUSTER = "chartgate-e2e"
+DOUBLE_V1 = "1.0.0"
+DOUBLE_V2 = "1.0.1"
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def missing(reason: str) -> None:
+    """A missing prerequisite: FAIL under CI=true (a broken pipeline must not look green),
+    skip elsewhere."""
+    if in_ci():
+        pytest.fail(f"e2e prerequisite missing under CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class Settings:
+    real_image: str | None
+    real_image_next: str | None
+    kubeconfig: str | None
+    cluster: str
+    artifacts: Path
+
+    @classmethod
+    def from_env(cls, rootdir: Path) -> Settings:
+        art = os.environ.get("CHARTGATE_E2E_ARTIFACTS") or str(rootdir / ".e2e-artifacts")
+        return cls(real_image=os.environ.get("CLOCKWORK_E2E_IMAGE") or None,
+                   real_image_next=os.environ.get("CLOCKWORK_E2E_IMAGE_NEXT") or None,
+                   kubeconfig=os.environ.get("CHARTGATE_E2E_KUBECONFIG") or None,
+                   cluster=os.environ.get("CHARTGATE_CLUSTER") or DEFAULT_CLUSTER,
+                   artifacts=Path(art))

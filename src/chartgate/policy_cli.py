@@ -1,0 +1,102 @@
+"""``chartgate policy``: render every scenario once and evaluate the Rego policies.
+
+Same engine and the same expectations as the pytest plugin's ``policy`` items: exit 0
+when every scenario meets its policy expectation, 1 otherwise (``--fail-on-warn`` also
+fails on reported warnings), 2 on an error (chart, OPA, policy compile error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from chartgate.report.model import Report, Severity, StageResult
+from chartgate.scenario import Defaults, load_dir
+
+FORMATS = ("text", "json", "junit", "sarif")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser("policy", help="evaluate the Rego policies on every rendered scenario",
+                              description=__doc__)
+    p.add_argument("--chart", type=Path, default=Path("deploy/helm/clockwork"), help="chart directory")
+    p.add_argument("--scenarios", type=Path, default=Path("tests/scenarios"), help="scenario directory")
+    p.add_argument("--policies", type=Path, default=None,
+                   help="policy directory (default: the nearest policies/ above the current directory)")
+    p.add_argument("--data", type=Path, action="append", default=None,
+                   help="data file or directory (repeatable; default: <policies>/data)")
+    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--output", type=Path, default=None, help="write the report here (default: stdout)")
+    p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the run too")
+    p.add_argument("--show-notes", action="store_true", help="text format: also list exemptions and expected ids")
+    p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
+    p.set_defaults(func=run)
+
+
+def build_report(chart: Path, scenarios_dir: Path, policies: Path | None = None,
+                 data: list[Path] | None = None, use_cache: bool = True) -> Report:
+    from chartgate.render import Renderer
+    from chartgate.stages.policy import PolicyEngine, PolicyStage
+    from chartgate.tools.helm import Helm
+
+    t0 = time.perf_counter()
+    scenarios = load_dir(scenarios_dir, Defaults(chart=chart.resolve()))
+    rendered = Renderer(Helm(), use_cache=use_cache).render_all(scenarios)
+    report = Report()
+    with PolicyStage(engine=PolicyEngine(policies, data)) as stage:
+        stage.prepare(rendered)
+        for sc in scenarios:
+            r = rendered[sc.name]
+            if not sc.wants("policy"):
+                report.results.append(StageResult("policy", sc.name, skipped=f"scenario {sc.name} does not run policy"))
+                continue
+            if not r.ok:
+                report.results.append(StageResult("policy", sc.name, skipped="scenario did not render"))
+                continue
+            t1 = time.perf_counter()
+            findings = stage.check(r)
+            report.results.append(StageResult("policy", sc.name, findings, time.perf_counter() - t1))
+    report.duration = time.perf_counter() - t0
+    return report
+
+
+def _write(report: Report, fmt: str, output: Path | None, chart: Path, show_notes: bool) -> None:
+    if fmt == "text":
+        from chartgate.report.text import render_text
+        text = render_text(report, show_notes=show_notes)
+    elif fmt == "json":
+        from chartgate.report.json_out import to_json
+        text = to_json(report)
+    elif fmt == "junit":
+        from chartgate.report.junit import to_junit_xml
+        text = to_junit_xml(report, suite_name="chartgate-policy")
+    else:
+        from chartgate.report import sarif
+        root = Path.cwd().resolve()
+        try:
+            base_dir = chart.resolve().relative_to(root).as_posix()
+        except ValueError:
+            base_dir = chart.resolve().as_posix()
+        text = sarif.to_sarif_json(report, base_dir, root)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    report = build_report(args.chart, args.scenarios, args.policies, args.data,
+                          use_cache=not args.no_cache)
+    _write(report, args.format, args.output, args.chart, args.show_notes)
+    if args.output is not None or args.format != "text":
+        c = report.counts()
+        print(f"chartgate policy: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped",
+              file=sys.stderr)
+    if report.failed:
+        return 1
+    if args.fail_on_warn and any(f.severity is Severity.WARNING for f in report.findings()):
+        return 1
+    return 0

@@ -1,0 +1,412 @@
+"""Kubernetes schema stage: every rendered document validated offline and strictly
+(unknown fields fail) against the OpenAPI JSON schemas of the scenario's Kubernetes
+version.
+
+The schemas ship inside the ``kubernetes-validate`` package
+(``kubernetes_validate/kubernetes-json-schema/v<version>-local-strict/``). Calling
+``kubernetes_validate.validate`` per document reloads and re-resolves them every time
+(≈150 documents/s); here each (schema directory, apiVersion, kind) gets ONE jsonschema
+validator, built once with every ``$ref`` into ``_definitions.json`` inlined, and reused.
+Identical documents (the same ServiceAccount in fifty matrix scenarios) are validated
+once.
+
+A kind without a schema is an explicit error — never a silent skip — unless a CRD schema
+is found: in ``crd_schema_dir`` (CustomResourceDefinition YAML files, or JSON schema
+files carrying ``x-kubernetes-group-version-kind`` or laid out ``<group>/<kind>_<version>.json``)
+or among the scenario's own rendered CustomResourceDefinitions.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from chartgate.manifests import _SPLIT, Document
+from chartgate.manifests import _Loader as _Loader
+from chartgate.render import Rendered
+from chartgate.report.model import Finding, Severity
+from chartgate.stages.assertions import render_failed
+
+STAGE = "k8s-schema"
+_REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
+_DIR = re.compile(r"^v(\d+)\.(\d+)\.(\d+)-local-strict$")
+_DROP = ("description", "format")  # format is not asserted; fewer keywords = faster
+
+
+def schema_root() -> Path:
+    """The directory holding ``v<version>-local[-strict]`` schema trees."""
+    import kubernetes_validate
+
+    return Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+
+
+@cache
+def available_versions(root: Path | None = None) -> tuple[tuple[int, int, int], ...]:
+    base = root or schema_root()
+    found = []
+    for d in base.iterdir():
+        m = _DIR.match(d.name)
+        if m and d.is_dir():
+            found.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    return tuple(sorted(found))
+
+
+@dataclass(frozen=True)
+class SchemaVersion:
+    """The schema tree chosen for a requested Kubernetes version."""
+
+    requested: str
+    version: str  # "1.34.0"
+    directory: Path
+
+    @property
+    def exact(self) -> bool:
+        return _major_minor(self.requested) == _major_minor(self.version)
+
+    def note(self) -> str:
+        if not self.requested:
+            return f"no kubeVersion given: validating against the newest schemas ({self.version})"
+        return (f"no Kubernetes {self.requested} schemas in kubernetes-validate: "
+                f"validating against the nearest, {self.version}")
+
+
+def _major_minor(v: str) -> tuple[int, ...]:
+    nums = re.findall(r"\d+", v)
+    return tuple(int(n) for n in nums[:2])
+
+
+def resolve_version(requested: str | None, root: Path | None = None) -> SchemaVersion:
+    """The schema tree for ``requested`` (``"1.34.0"``, ``"v1.34"``): the same minor if
+    shipped, else the newest older one, else the oldest available."""
+    base = root or schema_root()
+    versions = available_versions(base)
+    if not versions:
+        raise FileNotFoundError(f"no *-local-strict schema directories in {base}")
+    want = _major_minor(requested or "")
+    if len(want) < 2:
+        chosen = versions[-1]
+    else:
+        same = [v for v in versions if v[:2] == want]
+        older = [v for v in versions if v[:2] <= want]
+        chosen = same[-1] if same else (older[-1] if older else versions[0])
+    text = ".".join(str(n) for n in chosen)
+    return SchemaVersion(requested=(requested or "").lstrip("v"), version=text,
+                         directory=base / f"v{text}-local-strict")
+
+
+# --- building validators -------------------------------------------------------------------
+class _Definitions:
+    """``_definitions.json`` of one schema tree, and schemas inlined from it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.defs: dict[str, Any] = json.loads((directory / "_definitions.json").read_text())["$defs"]
+
+    def inline(self, schema: Mapping[str, Any]) -> dict[str, Any]:
+        """``schema`` with every definition ``$ref`` inlined; recursive ones stay as local
+        ``#/$defs/...`` refs with their targets attached."""
+        recursive: set[str] = set()
+        out = self._inline(schema, (), recursive)
+        done: dict[str, Any] = {}
+        while recursive - done.keys():
+            for name in sorted(recursive - done.keys()):
+                done[name] = self._inline(self.defs[name], (name,), recursive)
+        if done:
+            out["$defs"] = done
+        return dict(out)
+
+    def _inline(self, node: Any, stack: tuple[str, ...], recursive: set[str]) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            m = _REF.match(ref) if isinstance(ref, str) else None
+            if m:
+                name = m.group(1)
+                if name in stack:
+                    recursive.add(name)
+                    return {"$ref": f"#/$defs/{name}"}
+                target = self._inline(self.defs[name], (*stack, name), recursive)
+                rest = {k: self._inline(v, stack, recursive) for k, v in node.items()
+                        if k != "$ref" and k not in _DROP}
+                return {**target, **rest}
+            return {k: self._inline(v, stack, recursive) for k, v in node.items()
+                    if k not in _DROP and k not in ("$id", "$schema") and not k.startswith("x-kubernetes-")}
+        if isinstance(node, list):
+            return [self._inline(x, stack, recursive) for x in node]
+        return node
+
+
+_LOCK = threading.Lock()
+_DEFS: dict[Path, _Definitions] = {}
+_VALIDATORS: dict[tuple[Path, str, str], jsonschema.protocols.Validator | None] = {}
+_RESULTS: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+_RESULTS_MAX = 100_000
+
+
+def _split_api_version(api_version: str) -> tuple[str, str]:
+    """``apps/v1`` → ``("apps", "v1")``; ``v1`` → ``("", "v1")`` (the core group)."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+def builtin_validator(directory: Path, api_version: str, kind: str) -> jsonschema.protocols.Validator | None:
+    """The cached validator for a built-in kind, or ``None`` if the tree has no schema."""
+    key = (directory, api_version, kind)
+    with _LOCK:
+        if key in _VALIDATORS:
+            return _VALIDATORS[key]
+    group, version = _split_api_version(api_version)
+    prefix = f"-{group.split('.')[0]}" if group else ""
+    file = directory / f"{kind.lower()}{prefix}-{version}.json"
+    validator = None
+    if file.is_file():
+        schema = json.loads(file.read_text())
+        gvks = schema.get("x-kubernetes-group-version-kind") or []
+        if any(g.get("group", "") == group and g.get("version") == version and g.get("kind") == kind
+               for g in gvks):
+            with _LOCK:
+                defs = _DEFS.get(directory)
+                if defs is None:
+                    defs = _DEFS[directory] = _Definitions(directory)
+            validator = jsonschema.Draft202012Validator(defs.inline(schema))
+    with _LOCK:
+        _VALIDATORS[key] = validator
+    return validator
+
+
+# --- CRD schemas -----------------------------------------------------------------------------
+def strictify(schema: Any) -> Any:
+    """Kubernetes structural schema → strict JSON schema: objects with ``properties`` and
+    no ``x-kubernetes-preserve-unknown-fields`` reject unknown fields."""
+    if isinstance(schema, dict):
+        out = {k: strictify(v) for k, v in schema.items()}
+        if ("properties" in out and "additionalProperties" not in out
+                and not out.get("x-kubernetes-preserve-unknown-fields")):
+            out["additionalProperties"] = False
+        return out
+    if isinstance(schema, list):
+        return [strictify(x) for x in schema]
+    return schema
+
+
+def crd_schemas(crd: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """``{(apiVersion, kind): strict JSON schema}`` from a CustomResourceDefinition body."""
+    spec = crd.get("spec") or {}
+    group, kind = spec.get("group", ""), (spec.get("names") or {}).get("kind", "")
+    out = {}
+    for v in spec.get("versions") or []:
+        raw = ((v.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"}
+        schema = strictify(copy.deepcopy(raw))
+        props = schema.setdefault("properties", {})
+        props.setdefault("apiVersion", {"type": "string"})
+        props.setdefault("kind", {"type": "string"})
+        props.setdefault("metadata", {"type": "object"})
+        out[(f"{group}/{v.get('name')}", kind)] = schema
+    return out
+
+
+def load_crd_dir(directory: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """Schemas from CRD YAML files and JSON schema files under ``directory``."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in sorted(directory.rglob("*")):
+        if f.suffix in (".yaml", ".yml"):
+            for body in yaml.safe_load_all(f.read_text()):
+                if isinstance(body, dict) and body.get("kind") == "CustomResourceDefinition":
+                    out.update(crd_schemas(body))
+        elif f.suffix == ".json":
+            schema = json.loads(f.read_text())
+            gvks = schema.get("x-kubernetes-group-version-kind") or []
+            for g in gvks:
+                api = f"{g['group']}/{g['version']}" if g.get("group") else g["version"]
+                out[(api, g["kind"])] = schema
+            m = re.fullmatch(r"([a-z0-9]+)_([a-z0-9]+)", f.stem)
+            if not gvks and m and f.parent != directory:
+                out[(f"{f.parent.name}/{m.group(2)}", m.group(1))] = schema  # kind lower-cased
+    return out
+
+
+# --- duplicate keys (YAML silently keeps the last one) ------------------------------------
+_DUPLICATES: dict[str, list[tuple[int, str, int]]] = {}
+
+
+def _walk_duplicates(node: yaml.Node, parts: list[Any], out: list[tuple[str, int]]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    out.append((_path([*parts, key.value]), key.start_mark.line + 1))
+                seen.add(key.value)
+                _walk_duplicates(value, [*parts, key.value], out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _walk_duplicates(item, [*parts, i], out)
+
+
+def duplicate_keys(raw: str) -> list[tuple[int, str, int]]:
+    """``(document index, path, line in that document)`` of every repeated mapping key in
+    ``helm template`` output; indexes match :func:`chartgate.manifests.parse`."""
+    digest = hashlib.sha1(raw.encode()).hexdigest()
+    if digest in _DUPLICATES:
+        return _DUPLICATES[digest]
+    out: list[tuple[int, str, int]] = []
+    index = 0
+    for chunk in _SPLIT.split(raw):
+        if not chunk.strip():
+            continue
+        node = yaml.compose(chunk, Loader=_Loader)
+        if not isinstance(node, yaml.MappingNode):
+            continue
+        found: list[tuple[str, int]] = []
+        _walk_duplicates(node, [], found)
+        out.extend((index, path, line) for path, line in found)
+        index += 1
+    with _LOCK:
+        _DUPLICATES[digest] = out
+    return out
+
+
+def _schema_validator(schema: Mapping[str, Any]) -> jsonschema.protocols.Validator:
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+    return cls(schema)
+
+
+# --- the stage ---------------------------------------------------------------------------------
+def _path(parts: Iterable[Any]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", str(p)):
+            out += f".{p}" if out else str(p)
+        else:
+            out += f'["{p}"]'
+    return out
+
+
+def did_you_mean(key: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _errors(validator: jsonschema.protocols.Validator, body: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """``(path, keyword, message)`` of every error, unknown fields one per field."""
+    out = []
+    for e in sorted(validator.iter_errors(body), key=lambda e: [str(p) for p in e.absolute_path]):
+        parts = list(e.absolute_path)
+        if e.validator == "additionalProperties" and isinstance(e.instance, dict):
+            allowed = set((e.schema or {}).get("properties", {})) if isinstance(e.schema, dict) else set()
+            extra = [k for k in e.instance if k not in allowed] or ["?"]
+            for k in extra:
+                hint = did_you_mean(k, allowed)
+                out.append((_path([*parts, k]), "additionalProperties", f"unknown field {k!r}{hint}"))
+            continue
+        message = e.message
+        if e.validator in ("oneOf", "anyOf") and e.context:
+            message += " (" + "; ".join(sorted({c.message for c in e.context})) + ")"
+        out.append((_path(parts), str(e.validator), message))
+    return out
+
+
+class K8sSchemaStage:
+    """Validates each document of a render; see the module docstring."""
+
+    name = STAGE
+
+    def __init__(self, crd_schema_dir: Path | None = None, kube_version: str | None = None,
+                 schema_dir: Path | None = None) -> None:
+        self.kube_version = kube_version  # overrides the scenario's when given
+        self.root = schema_dir or schema_root()
+        self.crd_schema_dir = crd_schema_dir
+        self._crds: dict[tuple[str, str], dict[str, Any]] = (
+            load_crd_dir(crd_schema_dir) if crd_schema_dir else {})
+        self._crd_validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+        self.validated = 0  # documents validated (cache misses), for benchmarks
+
+    def prepare(self, rendered: Mapping[str, Rendered]) -> None:
+        """Nothing to batch: validators are built lazily and cached."""
+
+    def check(self, rendered: Rendered) -> list[Finding]:
+        if rendered.manifests is None:
+            return render_failed(self.name, rendered)
+        version = resolve_version(self.kube_version or rendered.scenario.args.kube_version, self.root)
+        findings: list[Finding] = []
+        if not version.exact:
+            findings.append(Finding(stage=self.name, rule="kube-version", severity=Severity.NOTE,
+                                    scenario=rendered.scenario.name, message=version.note()))
+        local: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+        for doc in rendered.manifests.by_kind("CustomResourceDefinition"):
+            local.update({k: _schema_validator(v) for k, v in crd_schemas(doc.body).items()})
+        for doc in rendered.manifests:
+            findings.extend(self.validate(doc, version, rendered.scenario.name, local))
+        if rendered.manifests.raw:
+            docs = rendered.manifests.documents
+            for index, path, line in duplicate_keys(rendered.manifests.raw):
+                doc = docs[index]
+                findings.append(Finding(
+                    stage=self.name, rule="duplicate-key", scenario=rendered.scenario.name, object=doc.ref,
+                    template=doc.template, path=path,
+                    message=f"duplicate key at line {line} of the rendered document: YAML keeps only "
+                            f"the last value, the earlier one is silently lost"))
+        return findings
+
+    def _validator(self, version: SchemaVersion, api_version: str, kind: str,
+                   local: Mapping[tuple[str, str], jsonschema.protocols.Validator],
+                   ) -> jsonschema.protocols.Validator | None:
+        v = builtin_validator(version.directory, api_version, kind)
+        if v is not None:
+            return v
+        key = (api_version, kind)
+        if key in local:
+            return local[key]
+        if key not in self._crd_validators:
+            schema = self._crds.get(key) or self._crds.get((api_version, kind.lower()))
+            if schema is None:
+                return None
+            self._crd_validators[key] = _schema_validator(schema)
+        return self._crd_validators[key]
+
+    def validate(self, doc: Document, version: SchemaVersion, scenario: str = "",
+                 local: Mapping[tuple[str, str], jsonschema.protocols.Validator] | None = None,
+                 ) -> list[Finding]:
+        """Findings for one document (empty = valid). ``local``: validators for CRDs the
+        same render defines."""
+        def finding(rule: str, message: str, path: str = "") -> Finding:
+            return Finding(stage=self.name, rule=rule, message=message, scenario=scenario,
+                           object=doc.ref, template=doc.template, path=path)
+
+        if not doc.api_version or not doc.kind:
+            return [finding("required", "document has no apiVersion or kind")]
+        validator = self._validator(version, doc.api_version, doc.kind, local or {})
+        if validator is None:
+            hint = (f"not in {self.crd_schema_dir} either" if self.crd_schema_dir
+                    else "supply its CRD schema (crd_schema_dir) to validate it")
+            return [finding("unknown-kind", f"no schema for {doc.api_version} {doc.kind} in Kubernetes "
+                                            f"{version.version}; {hint}")]
+        builtin = validator is builtin_validator(version.directory, doc.api_version, doc.kind)
+        # the same text parses to the same repr (key order included): a cheap identity for dedupe
+        key = (str(version.directory), hashlib.sha1(repr(doc.body).encode()).hexdigest())
+        errors = _RESULTS.get(key) if builtin else None
+        if errors is None:
+            errors = _errors(validator, doc.body)
+            self.validated += 1
+            if builtin:  # built-in schemas never change within a process; CRD ones may
+                with _LOCK:
+                    if len(_RESULTS) > _RESULTS_MAX:
+                        _RESULTS.clear()
+                    _RESULTS[key] = errors
+        where = f"Kubernetes {version.version} {doc.kind} schema"
+        return [finding(rule, f"{message} ({where})", path) for path, rule, message in errors]
+
+
+KubeSchemaStage = K8sSchemaStage  # alias

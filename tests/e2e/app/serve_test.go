@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestGracefulDrain: on cancel (SIGTERM) readiness fails at once, new connections are
+// refused, and an in-flight request still completes before serve returns.
+func TestGracefulDrain(t *testing.T) {
+	store := &fakeStore{block: make(chan struct{}), entered: make(chan struct{})}
+	app, logs := newTestApp(t, testConfig(t), store)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := "http://" + ln.Addr().String()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, app, 10*time.Second) }()
+
+	type result struct {
+		code int
+		body string
+		err  error
+	}
+	inflight := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(addr + "/api/projects") // blocks in the store
+		if err != nil {
+			inflight <- result{err: err}
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		inflight <- result{code: resp.StatusCode, body: string(b)}
+	}()
+	select {
+	case <-store.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("in-flight request never reached the handler")
+	}
+
+	cancel() // SIGTERM
+	deadline := time.Now().Add(5 * time.Second)
+	for !app.draining.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("readiness did not start failing")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if code, h := readHealth(t, app); code != http.StatusServiceUnavailable || h.Status != "draining" {
+		t.Fatalf("readiness while draining: %d %+v", code, h)
+	}
+	// The listener is closed: new connections are refused.
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) {
+			t.Fatal("still accepting new connections while draining")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("serve returned before the in-flight request finished: %v", err)
+	default:
+	}
+
+	close(store.block) // let the in-flight request finish
+	r := <-inflight
+	if r.err != nil || r.code != 200 || strings.TrimSpace(r.body) != "[]" {
+		t.Fatalf("in-flight request: %+v", r)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not return after the drain")
+	}
+	for _, want := range []string{"shutdown signal received", "shutdown complete"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}

@@ -1,0 +1,3 @@
+module chartgate.local/e2e/loadgen
+
+go 1.24

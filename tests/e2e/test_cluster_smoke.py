@@ -1,0 +1,216 @@
+"""Smoke test of the air-gapped kind cluster (issue 5, part 8).
+
+A dedicated cluster (``chartgate-smoke``) built from the locally assembled node image:
+node Ready; CoreDNS Ready; a Deployment with HTTP readiness and liveness probes becomes
+Available; a Service name resolves (and answers) from another pod; a PVC from the default
+StorageClass ``standard`` binds and its data survives pod deletion; a rollout restart
+completes; ``cluster down`` leaves no containers, volumes or networks. Every wait has a
+wall-clock deadline and every request a timeout.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CLUSTER = "chartgate-smoke"
+NS = "smoke"
+REQ = 15  # seconds per API request
+T = TypeVar("T")
+
+
+def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 2) -> T:
+    """Poll ``probe`` until it returns something truthy; wall-clock bounded."""
+    from kubernetes.client.rest import ApiException
+
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            result = probe()
+            if result:
+                return result
+            last = result
+        except (ApiException, OSError) as exc:  # API server hiccups: retry until the deadline
+            last = exc
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what}: not reached within {timeout:.0f}s (last: {str(last)[:500]})")
+        time.sleep(interval)
+
+
+class Cluster:
+    def __init__(self, kubeconfig: Path) -> None:
+        from kubernetes import client, config
+
+        api_client = config.new_client_from_config(config_file=str(kubeconfig))
+        self.kubeconfig = kubeconfig
+        self.core = client.CoreV1Api(api_client)
+        self.apps = client.AppsV1Api(api_client)
+        self.storage = client.StorageV1Api(api_client)
+        self.client = client
+
+    def pod_logs(self, name: str) -> str:
+        return str(self.core.read_namespaced_pod_log(name, NS, _request_timeout=REQ))
+
+    def run_pod(self, name: str, image: str, command: list[str], timeout: float = 120,
+                volumes: list[Any] | None = None, mounts: list[Any] | None = None) -> str:
+        """Run a one-shot pod to completion; return its logs (fails on pod failure)."""
+        c = self.client
+        pod = c.V1Pod(
+            metadata=c.V1ObjectMeta(name=name, labels={"app": "smoke-client"}),
+            spec=c.V1PodSpec(
+                restart_policy="Never",
+                containers=[c.V1Container(name="main", image=image, image_pull_policy="IfNotPresent",
+                                          command=command, volume_mounts=mounts)],
+                volumes=volumes))
+        self.core.create_namespaced_pod(NS, pod, _request_timeout=REQ)
+
+        def done() -> str | None:
+            phase = self.core.read_namespaced_pod(name, NS, _request_timeout=REQ).status.phase
+            if phase == "Failed":
+                raise AssertionError(f"pod {name} failed: {self.pod_logs(name)}")
+            return phase if phase == "Succeeded" else None
+
+        wait_for(f"pod {name} Succeeded", done, timeout)
+        return self.pod_logs(name)
+
+    def delete_pod(self, name: str, timeout: float = 90) -> None:
+        self.core.delete_namespaced_pod(name, NS, grace_period_seconds=0, _request_timeout=REQ)
+
+        def gone() -> bool:
+            return not any(p.metadata.name == name for p in
+                           self.core.list_namespaced_pod(NS, _request_timeout=REQ).items)
+
+        wait_for(f"pod {name} deleted", gone, timeout)
+
+
+@pytest.fixture(scope="module")
+def smoke(smoke_image: str, cluster_lifecycle: Any) -> Iterator[Cluster]:
+    kubeconfig = cluster_lifecycle.start(CLUSTER, [smoke_image])
+    cl = Cluster(kubeconfig)
+    cl.core.create_namespace(cl.client.V1Namespace(metadata=cl.client.V1ObjectMeta(name=NS)),
+                             _request_timeout=REQ)
+    yield cl
+    cluster_lifecycle.stop(CLUSTER)
+
+
+def _deployment(cl: Cluster, image: str) -> Any:
+    c = cl.client
+    probe = c.V1Probe(http_get=c.V1HTTPGetAction(path="/", port=8080),
+                      initial_delay_seconds=1, period_seconds=2, failure_threshold=3)
+    labels = {"app": "smoke-http"}
+    return c.V1Deployment(
+        metadata=c.V1ObjectMeta(name="smoke-http", labels=labels),
+        spec=c.V1DeploymentSpec(
+            replicas=2,
+            selector=c.V1LabelSelector(match_labels=labels),
+            template=c.V1PodTemplateSpec(
+                metadata=c.V1ObjectMeta(labels=labels),
+                spec=c.V1PodSpec(containers=[c.V1Container(
+                    name="http", image=image, image_pull_policy="IfNotPresent",
+                    ports=[c.V1ContainerPort(container_port=8080)],
+                    readiness_probe=probe, liveness_probe=probe)]))))
+
+
+def _available(cl: Cluster, name: str, ns: str) -> bool:
+    d = cl.apps.read_namespaced_deployment(name, ns, _request_timeout=REQ)
+    st = d.status
+    want = d.spec.replicas or 0
+    conds = {c.type: c.status for c in st.conditions or []}
+    return bool((st.observed_generation or 0) >= (d.metadata.generation or 0)
+                and (st.updated_replicas or 0) == want and (st.ready_replicas or 0) == want
+                and (st.available_replicas or 0) == want and not st.unavailable_replicas
+                and (st.replicas or 0) == want and conds.get("Available") == "True")
+
+
+def test_node_ready(smoke: Cluster) -> None:
+    def ready() -> bool:
+        nodes = smoke.core.list_node(_request_timeout=REQ).items
+        return bool(nodes) and all(any(c.type == "Ready" and c.status == "True"
+                                       for c in n.status.conditions) for n in nodes)
+
+    wait_for("node Ready", ready, 120)
+    node = smoke.core.list_node(_request_timeout=REQ).items[0]
+    assert node.status.node_info.kubelet_version.startswith("v1.34.")
+
+
+def test_coredns_ready(smoke: Cluster) -> None:
+    wait_for("CoreDNS Deployment Available", lambda: _available(smoke, "coredns", "kube-system"), 180)
+
+
+def test_default_storage_class_is_standard(smoke: Cluster) -> None:
+    classes = smoke.storage.list_storage_class(_request_timeout=REQ).items
+    default = [s.metadata.name for s in classes
+               if (s.metadata.annotations or {}).get("storageclass.kubernetes.io/is-default-class") == "true"]
+    assert default == ["standard"]
+
+
+def test_deployment_with_http_probes_becomes_available(smoke: Cluster, smoke_image: str) -> None:
+    c = smoke.client
+    smoke.apps.create_namespaced_deployment(NS, _deployment(smoke, smoke_image), _request_timeout=REQ)
+    smoke.core.create_namespaced_service(NS, c.V1Service(
+        metadata=c.V1ObjectMeta(name="smoke-http"),
+        spec=c.V1ServiceSpec(selector={"app": "smoke-http"},
+                             ports=[c.V1ServicePort(port=80, target_port=8080)])), _request_timeout=REQ)
+    wait_for("Deployment smoke-http Available", lambda: _available(smoke, "smoke-http", NS), 180)
+
+
+def test_service_name_resolves_from_another_pod(smoke: Cluster, smoke_image: str) -> None:
+    svc = smoke.core.read_namespaced_service("smoke-http", NS, _request_timeout=REQ)
+    fqdn = f"smoke-http.{NS}.svc.cluster.local"
+    out = smoke.run_pod("dns-client", smoke_image, [
+        "sh", "-c",
+        f"for i in $(seq 1 30); do busybox nslookup {fqdn} && busybox wget -q -T 5 -O - "
+        f"http://smoke-http.{NS}/ && exit 0; sleep 2; done; exit 1"], timeout=150)
+    assert svc.spec.cluster_ip in out, out
+    assert out.strip().endswith("ok"), out
+
+
+def test_pvc_binds_and_data_survives_pod_deletion(smoke: Cluster, smoke_image: str) -> None:
+    c = smoke.client
+    smoke.core.create_namespaced_persistent_volume_claim(NS, c.V1PersistentVolumeClaim(
+        metadata=c.V1ObjectMeta(name="smoke-data"),
+        spec=c.V1PersistentVolumeClaimSpec(
+            access_modes=["ReadWriteOnce"],
+            resources=c.V1VolumeResourceRequirements(requests={"storage": "16Mi"}))),
+        _request_timeout=REQ)
+    vol = [c.V1Volume(name="data", persistent_volume_claim=c.V1PersistentVolumeClaimVolumeSource(
+        claim_name="smoke-data"))]
+    mnt = [c.V1VolumeMount(name="data", mount_path="/data")]
+    stamp = f"chartgate-{int(time.time())}"
+    smoke.run_pod("writer", smoke_image, ["sh", "-c", f"echo {stamp} > /data/f && cat /data/f"],
+                  timeout=180, volumes=vol, mounts=mnt)
+    pvc = smoke.core.read_namespaced_persistent_volume_claim("smoke-data", NS, _request_timeout=REQ)
+    assert pvc.status.phase == "Bound"
+    assert pvc.spec.storage_class_name == "standard"
+    smoke.delete_pod("writer")
+    out = smoke.run_pod("reader", smoke_image, ["cat", "/data/f"], timeout=120, volumes=vol, mounts=mnt)
+    assert out.strip() == stamp
+
+
+def test_rollout_restart_completes(smoke: Cluster) -> None:
+    before = {p.metadata.name for p in smoke.core.list_namespaced_pod(
+        NS, label_selector="app=smoke-http", _request_timeout=REQ).items}
+    now = datetime.now(UTC).isoformat()
+    smoke.apps.patch_namespaced_deployment("smoke-http", NS, {"spec": {"template": {"metadata": {
+        "annotations": {"kubectl.kubernetes.io/restartedAt": now}}}}}, _request_timeout=REQ)
+
+    def restarted() -> bool:
+        pods = smoke.core.list_namespaced_pod(NS, label_selector="app=smoke-http",
+                                              _request_timeout=REQ).items
+        names = {p.metadata.name for p in pods if p.metadata.deletion_timestamp is None}
+        return _available(smoke, "smoke-http", NS) and not (names & before) and len(pods) == 2
+
+    wait_for("rollout restart of smoke-http", restarted, 180)
+
+
+def test_cluster_down_leaves_nothing(smoke: Cluster, cluster_lifecycle: Any) -> None:
+    left = cluster_lifecycle.stop(CLUSTER)
+    assert left == {"containers": [], "volumes": [], "networks": []}

@@ -1,0 +1,53 @@
+"""`chartgate check` and `chartgate tools` from the command line (in-process)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from chartgate.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _scenarios(tmp_path: Path, replicas: int) -> Path:
+    d = tmp_path / "scenarios"
+    d.mkdir()
+    (d / "one.yaml").write_text(
+        "release: demo\nexpect:\n  assertions:\n"
+        f"    - equal: {{path: spec.replicas, value: {replicas}}}\n      select: {{kind: Deployment}}\n")
+    return d
+
+
+def test_check_passes_and_writes_junit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junit = tmp_path / "out.xml"
+    rc = main(["check", str(FIXTURES / "tiny-chart"), "--scenarios", str(_scenarios(tmp_path, 1)),
+               "--stages", "render,assertions", "--junit", str(junit)])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "one" in out and "1 scenarios, 2 passed, 0 failed" in out
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    assert len(cases) == 2
+
+
+def test_check_fails_with_finding(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["check", str(FIXTURES / "tiny-chart"), "--scenarios", str(_scenarios(tmp_path, 5)),
+               "--stages", "render,assertions"])
+    out = capsys.readouterr().out
+    assert rc == 1
+    assert "FAIL" in out and "Deployment/demo-web" in out and "spec.replicas" in out
+
+
+def test_unknown_stage_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["check", str(FIXTURES / "tiny-chart"), "--scenarios", str(_scenarios(tmp_path, 1)),
+               "--stages", "render,bogus"])
+    assert rc == 2
+    assert "unknown stage(s) bogus" in capsys.readouterr().err
+
+
+def test_tools_status_lists_pinned_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "helm" in out and "v4.3.1" in out
