@@ -17,8 +17,10 @@ deny_clk_rel_005 contains res if {
 	w.kind in workload_kinds
 	min_replicas(w) > 1
 	count(pdbs_for(w)) == 0
-	res := finding("CLK-REL-005", w, "spec.selector",
-		sprintf("runs %v replicas (minimum) but no PodDisruptionBudget selects its pods; add one (maxUnavailable: 1)", [min_replicas(w)]))
+	res := finding(
+		"CLK-REL-005", w, "spec.selector",
+		sprintf("runs %v replicas (minimum) but no PodDisruptionBudget selects its pods; add one (maxUnavailable: 1)", [min_replicas(w)]),
+	)
 }
 
 # METADATA
@@ -37,8 +39,10 @@ deny_clk_rel_006 contains res if {
 	some p in pdbs_for(w)
 	is_number(p.spec.minAvailable)
 	p.spec.minAvailable >= k8s.replicas(w)
-	res := finding("CLK-REL-006", p, "spec.minAvailable",
-		sprintf("minAvailable %v is not below the %v replicas of %s, so no pod can ever be evicted; lower it or use maxUnavailable: 1", [p.spec.minAvailable, k8s.replicas(w), k8s.resource(w)]))
+	res := finding(
+		"CLK-REL-006", p, "spec.minAvailable",
+		sprintf("minAvailable %v is not below the %v replicas of %s, so no pod can ever be evicted; lower it or use maxUnavailable: 1", [p.spec.minAvailable, k8s.replicas(w), k8s.resource(w)]),
+	)
 }
 
 deny_clk_rel_006 contains res if {
@@ -48,8 +52,10 @@ deny_clk_rel_006 contains res if {
 	some p in pdbs_for(w)
 	is_number(p.spec.minAvailable)
 	p.spec.minAvailable > min_replicas(w)
-	res := finding("CLK-REL-006", p, "spec.minAvailable",
-		sprintf("minAvailable %v is above the HorizontalPodAutoscaler minimum %v of %s; lower it", [p.spec.minAvailable, min_replicas(w), k8s.resource(w)]))
+	res := finding(
+		"CLK-REL-006", p, "spec.minAvailable",
+		sprintf("minAvailable %v is above the HorizontalPodAutoscaler minimum %v of %s; lower it", [p.spec.minAvailable, min_replicas(w), k8s.resource(w)]),
+	)
 }
 
 # METADATA
@@ -63,8 +69,10 @@ deny_clk_rel_008 contains res if {
 	some h in by_kind("HorizontalPodAutoscaler")
 	ref := h.spec.scaleTargetRef
 	count([o | some o in objects; o.kind == ref.kind; o.metadata.name == ref.name; same_namespace(o, h)]) == 0
-	res := finding("CLK-REL-008", h, "spec.scaleTargetRef",
-		sprintf("scaleTargetRef %s/%s is not rendered by the chart; point it at the workload", [ref.kind, ref.name]))
+	res := finding(
+		"CLK-REL-008", h, "spec.scaleTargetRef",
+		sprintf("scaleTargetRef %s/%s is not rendered by the chart; point it at the workload", [ref.kind, ref.name]),
+	)
 }
 
 deny_clk_rel_008 contains res if {
@@ -72,6 +80,8 @@ deny_clk_rel_008 contains res if {
 	w.kind in workload_kinds
 	count(hpas_for(w)) > 0
 	k8s.has_field(w.spec, "replicas")
-	res := finding("CLK-REL-008", w, "spec.replicas",
-		"is scaled by a HorizontalPodAutoscaler but sets spec.replicas, so every upgrade resets the scale; omit replicas")
+	res := finding(
+		"CLK-REL-008", w, "spec.replicas",
+		"is scaled by a HorizontalPodAutoscaler but sets spec.replicas, so every upgrade resets the scale; omit replicas",
+	)
 }

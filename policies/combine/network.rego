@@ -33,8 +33,10 @@ deny_clk_net_001 contains res if {
 	some w in objects
 	k8s.is_pod_bearing(w)
 	not selected_by_netpol(w)
-	res := finding("CLK-NET-001", w, "spec.template.metadata.labels",
-		"its pods are not selected by any NetworkPolicy, so they accept all traffic; add one")
+	res := finding(
+		"CLK-NET-001", w, "spec.template.metadata.labels",
+		"its pods are not selected by any NetworkPolicy, so they accept all traffic; add one",
+	)
 }
 
 selected_by_netpol(w) if {
@@ -45,8 +47,10 @@ selected_by_netpol(w) if {
 deny_clk_net_001 contains res if {
 	some np in netpols
 	count([w | some w in objects; k8s.is_pod_bearing(w); netpol_selects(np, w)]) == 0
-	res := finding("CLK-NET-001", np, "spec.podSelector",
-		"NetworkPolicy selects no rendered pod; fix its podSelector")
+	res := finding(
+		"CLK-NET-001", np, "spec.podSelector",
+		"NetworkPolicy selects no rendered pod; fix its podSelector",
+	)
 }
 
 # Every backend of an Ingress: [path, service name, port (number or name)].
@@ -79,8 +83,10 @@ deny_clk_net_003 contains res if {
 	some ing in by_kind("Ingress")
 	some [path, name, _] in ingress_backends(ing)
 	count(service_named(name, ing)) == 0
-	res := finding("CLK-NET-003", ing, path,
-		sprintf("backend Service %s is not rendered by the chart; point the backend at the chart's Service", [name]))
+	res := finding(
+		"CLK-NET-003", ing, path,
+		sprintf("backend Service %s is not rendered by the chart; point the backend at the chart's Service", [name]),
+	)
 }
 
 deny_clk_net_003 contains res if {
@@ -88,6 +94,8 @@ deny_clk_net_003 contains res if {
 	some [path, name, port] in ingress_backends(ing)
 	some svc in service_named(name, ing)
 	not service_has_port(svc, port)
-	res := finding("CLK-NET-003", ing, sprintf("%s.port", [path]),
-		sprintf("backend port %v is not a port of Service %s; use one of its ports", [port, name]))
+	res := finding(
+		"CLK-NET-003", ing, sprintf("%s.port", [path]),
+		sprintf("backend port %v is not a port of Service %s; use one of its ports", [port, name]),
+	)
 }

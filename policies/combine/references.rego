@@ -15,9 +15,9 @@ config_refs(obj) := {r |
 	some r in volume_refs(vol)
 }
 
-container_refs(c) := {["Secret", e.valueFrom.secretKeyRef.name] | some e in object.get(c, "env", []); e.valueFrom.secretKeyRef.name} | {["ConfigMap", e.valueFrom.configMapKeyRef.name] | some e in object.get(c, "env", []); e.valueFrom.configMapKeyRef.name} | {["Secret", e.secretRef.name] | some e in object.get(c, "envFrom", []); e.secretRef.name} | {["ConfigMap", e.configMapRef.name] | some e in object.get(c, "envFrom", []); e.configMapRef.name}
+container_refs(c) := (({["Secret", e.valueFrom.secretKeyRef.name] | some e in object.get(c, "env", []); e.valueFrom.secretKeyRef.name} | {["ConfigMap", e.valueFrom.configMapKeyRef.name] | some e in object.get(c, "env", []); e.valueFrom.configMapKeyRef.name}) | {["Secret", e.secretRef.name] | some e in object.get(c, "envFrom", []); e.secretRef.name}) | {["ConfigMap", e.configMapRef.name] | some e in object.get(c, "envFrom", []); e.configMapRef.name}
 
-volume_refs(vol) := {["Secret", vol.secret.secretName] | vol.secret.secretName} | {["ConfigMap", vol.configMap.name] | vol.configMap.name} | {["Secret", s.secret.name] | some s in object.get(vol, ["projected", "sources"], []); s.secret.name} | {["ConfigMap", s.configMap.name] | some s in object.get(vol, ["projected", "sources"], []); s.configMap.name}
+volume_refs(vol) := (({["Secret", vol.secret.secretName] | vol.secret.secretName} | {["ConfigMap", vol.configMap.name] | vol.configMap.name}) | {["Secret", s.secret.name] | some s in object.get(vol, ["projected", "sources"], []); s.secret.name}) | {["ConfigMap", s.configMap.name] | some s in object.get(vol, ["projected", "sources"], []); s.configMap.name}
 
 rendered(kind, name, near) := [o | some o in by_kind(kind); o.metadata.name == name; same_namespace(o, near)]
 
@@ -41,8 +41,10 @@ deny_clk_job_001 contains res if {
 	some [kind, name] in config_refs(job)
 	some target in rendered(kind, name, job)
 	not is_pre_install_hook(target)
-	res := finding("CLK-JOB-001", job, k8s.pod_spec_path(job),
-		sprintf("pre-install hook reads %s/%s, which the chart creates only after the hooks ran; make it a pre-install hook or use an existing one", [kind, name]))
+	res := finding(
+		"CLK-JOB-001", job, k8s.pod_spec_path(job),
+		sprintf("pre-install hook reads %s/%s, which the chart creates only after the hooks ran; make it a pre-install hook or use an existing one", [kind, name]),
+	)
 }
 
 # METADATA
@@ -57,8 +59,10 @@ deny_clk_sts_001 contains res if {
 	name := object.get(sts.spec, "serviceName", "")
 	name != ""
 	not headless_service_for(sts, name)
-	res := finding("CLK-STS-001", sts, "spec.serviceName",
-		sprintf("serviceName %s is not a rendered headless Service (clusterIP: None) selecting its pods; add one", [name]))
+	res := finding(
+		"CLK-STS-001", sts, "spec.serviceName",
+		sprintf("serviceName %s is not a rendered headless Service (clusterIP: None) selecting its pods; add one", [name]),
+	)
 }
 
 headless_service_for(sts, name) if {
@@ -87,7 +91,8 @@ used_secrets contains t.secretName if {
 
 used_secrets contains s.name if {
 	some sa in by_kind("ServiceAccount")
-	some s in object.get(sa, "secrets", [])
+	some field in ["secrets", "imagePullSecrets"]
+	some s in object.get(sa, field, [])
 }
 
 # METADATA
@@ -105,6 +110,8 @@ deny_clk_sec_016 contains res if {
 	object.get(s, "type", "Opaque") != "kubernetes.io/service-account-token"
 	count(object.get(s, "data", {})) + count(object.get(s, "stringData", {})) > 0
 	not s.metadata.name in used_secrets
-	res := finding("CLK-SEC-016", s, "data",
-		"Secret holds data but no rendered workload, Ingress or ServiceAccount uses it (existingSecret set?); do not render it")
+	res := finding(
+		"CLK-SEC-016", s, "data",
+		"Secret holds data but no rendered workload, Ingress or ServiceAccount uses it (existingSecret set?); do not render it",
+	)
 }

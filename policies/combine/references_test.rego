@@ -49,10 +49,14 @@ test_sec_016_unused_secret if {
 test_sec_016_used_secrets_pass if {
 	tls := td.add(td.add(td.secret, "/metadata/name", "clockwork-tls"), "/type", "kubernetes.io/tls")
 	pull := td.add(td.secret, "/metadata/name", "pull")
-	sa := {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": td.meta("sa", {}), "secrets": [{"name": "sa-secret"}]}
+	sa := {
+		"apiVersion": "v1", "kind": "ServiceAccount", "metadata": td.meta("sa", {}),
+		"secrets": [{"name": "sa-secret"}], "imagePullSecrets": [{"name": "sa-pull"}],
+	}
+	sa_pull := td.add(td.secret, "/metadata/name", "sa-pull")
 	sa_secret := td.add(td.secret, "/metadata/name", "sa-secret")
 	dep := td.add(td.deployment, "/spec/template/spec/imagePullSecrets", [{"name": "pull"}])
-	count(combine.deny_clk_sec_016) == 0 with input as td.combined([dep, td.secret, td.ingress, tls, pull, sa, sa_secret])
+	count(combine.deny_clk_sec_016) == 0 with input as td.combined([dep, td.secret, td.ingress, tls, pull, sa, sa_secret, sa_pull])
 }
 
 test_sec_016_empty_secret_passes if {

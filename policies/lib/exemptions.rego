@@ -81,7 +81,7 @@ problem(e) := sprintf("%s does not look like a policy id (CLK-XXX-000)", [e.id])
 }
 
 # An exemption ends when the day after `expires` begins (UTC).
-expired(date) if time.now_ns() >= time.parse_ns("2006-01-02", date) + ((24 * 60) * 60) * 1000000000
+expired(date) if time.now_ns() >= time.parse_ns("2006-01-02", date) + (((24 * 60) * 60) * 1000000000)
 
 # Exemptions that are in force for this object.
 active(obj) := {e | some e in requested(obj); not problem(e)}

@@ -17,8 +17,10 @@ import data.lib.k8s
 deny_clk_sec_012 contains res if {
 	some c in k8s.input_containers
 	not k8s.container_sc(c).readOnlyRootFilesystem == true
-	res := k8s.result("CLK-SEC-012", input, sprintf("%s.securityContext.readOnlyRootFilesystem", [c.path]),
-		sprintf("container %q has a writable root filesystem; set securityContext.readOnlyRootFilesystem: true and mount emptyDir for writable paths", [c.name]))
+	res := k8s.result(
+		"CLK-SEC-012", input, sprintf("%s.securityContext.readOnlyRootFilesystem", [c.path]),
+		sprintf("container %q has a writable root filesystem; set securityContext.readOnlyRootFilesystem: true and mount emptyDir for writable paths", [c.name]),
+	)
 }
 
 # METADATA
@@ -33,8 +35,10 @@ deny_clk_sec_012 contains res if {
 deny_clk_sec_013 contains res if {
 	spec := k8s.input_pod_spec
 	not spec.automountServiceAccountToken == false
-	res := k8s.result("CLK-SEC-013", input, sprintf("%s.automountServiceAccountToken", [k8s.pod_spec_path(input)]),
-		"pod does not set automountServiceAccountToken: false; set it (or exempt the object from CLK-SEC-013 when it calls the Kubernetes API)")
+	res := k8s.result(
+		"CLK-SEC-013", input, sprintf("%s.automountServiceAccountToken", [k8s.pod_spec_path(input)]),
+		"pod does not set automountServiceAccountToken: false; set it (or exempt the object from CLK-SEC-013 when it calls the Kubernetes API)",
+	)
 }
 
 # Effective id of a container's process: container securityContext, else the pod's.
@@ -57,13 +61,17 @@ warn_clk_sec_017 contains res if {
 	some c in k8s.input_containers
 	some field in ["runAsUser", "runAsGroup"]
 	not high_id(c, field)
-	res := k8s.result("CLK-SEC-017", input, sprintf("%s.securityContext.%s", [c.path, field]),
-		sprintf("container %q runs with %s %v; set %s >= 10000 (pod or container securityContext)", [c.name, field, object.get(k8s.container_sc(c), field, object.get(k8s.input_pod_sc, field, "unset")), field]))
+	res := k8s.result(
+		"CLK-SEC-017", input, sprintf("%s.securityContext.%s", [c.path, field]),
+		sprintf("container %q runs with %s %v; set %s >= 10000 (pod or container securityContext)", [c.name, field, object.get(k8s.container_sc(c), field, object.get(k8s.input_pod_sc, field, "unset")), field]),
+	)
 }
 
 warn_clk_sec_017 contains res if {
 	gid := k8s.input_pod_sc.fsGroup
 	gid < 10000
-	res := k8s.result("CLK-SEC-017", input, sprintf("%s.securityContext.fsGroup", [k8s.pod_spec_path(input)]),
-		sprintf("pod fsGroup is %v; use a group id >= 10000", [gid]))
+	res := k8s.result(
+		"CLK-SEC-017", input, sprintf("%s.securityContext.fsGroup", [k8s.pod_spec_path(input)]),
+		sprintf("pod fsGroup is %v; use a group id >= 10000", [gid]),
+	)
 }

@@ -30,8 +30,10 @@ deny_clk_img_001 contains res if {
 	image := object.get(c.container, "image", "")
 	not image_digest(image)
 	image_tag(image) in {"", "latest"}
-	res := k8s.result("CLK-IMG-001", input, sprintf("%s.image", [c.path]),
-		sprintf("container %q uses image %q without a version tag or digest; pin a version tag or a digest", [c.name, image]))
+	res := k8s.result(
+		"CLK-IMG-001", input, sprintf("%s.image", [c.path]),
+		sprintf("container %q uses image %q without a version tag or digest; pin a version tag or a digest", [c.name, image]),
+	)
 }
 
 # METADATA
@@ -47,6 +49,8 @@ warn_clk_img_002 contains res if {
 	image := object.get(c.container, "image", "")
 	not image_digest(image)
 	object.get(c.container, "imagePullPolicy", "") != "Always"
-	res := k8s.result("CLK-IMG-002", input, sprintf("%s.imagePullPolicy", [c.path]),
-		sprintf("container %q image %q is not pinned by digest and imagePullPolicy is not Always; pin a digest or pull Always", [c.name, image]))
+	res := k8s.result(
+		"CLK-IMG-002", input, sprintf("%s.imagePullPolicy", [c.path]),
+		sprintf("container %q image %q is not pinned by digest and imagePullPolicy is not Always; pin a digest or pull Always", [c.name, image]),
+	)
 }

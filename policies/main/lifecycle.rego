@@ -44,38 +44,48 @@ deny_clk_job_001 contains res if {
 	spec := job_spec(input)
 	some field in ["backoffLimit", "activeDeadlineSeconds"]
 	not has_key(spec, field)
-	res := k8s.result("CLK-JOB-001", input, sprintf("%s.%s", [job_spec_path(input), field]),
-		sprintf("%s has no %s; set it so a failing job stops", [input.kind, field]))
+	res := k8s.result(
+		"CLK-JOB-001", input, sprintf("%s.%s", [job_spec_path(input), field]),
+		sprintf("%s has no %s; set it so a failing job stops", [input.kind, field]),
+	)
 }
 
 deny_clk_job_001 contains res if {
 	input.kind == "Job"
 	not has_key(input.spec, "ttlSecondsAfterFinished")
-	res := k8s.result("CLK-JOB-001", input, "spec.ttlSecondsAfterFinished",
-		"Job has no ttlSecondsAfterFinished; set it so finished jobs are cleaned up")
+	res := k8s.result(
+		"CLK-JOB-001", input, "spec.ttlSecondsAfterFinished",
+		"Job has no ttlSecondsAfterFinished; set it so finished jobs are cleaned up",
+	)
 }
 
 deny_clk_job_001 contains res if {
 	input.kind in {"Job", "CronJob"}
 	policy := object.get(k8s.input_pod_spec, "restartPolicy", "Always")
 	not policy in {"Never", "OnFailure"}
-	res := k8s.result("CLK-JOB-001", input, sprintf("%s.restartPolicy", [k8s.pod_spec_path(input)]),
-		sprintf("restartPolicy is %s; use Never (or OnFailure)", [policy]))
+	res := k8s.result(
+		"CLK-JOB-001", input, sprintf("%s.restartPolicy", [k8s.pod_spec_path(input)]),
+		sprintf("restartPolicy is %s; use Never (or OnFailure)", [policy]),
+	)
 }
 
 deny_clk_job_001 contains res if {
 	is_migration_job(input)
 	some phase in ["pre-install", "pre-upgrade"]
 	not phase in k8s.hooks(input)
-	res := k8s.result("CLK-JOB-001", input, "metadata.annotations[\"helm.sh/hook\"]",
-		sprintf("migration Job is not a %s hook; annotate helm.sh/hook: pre-install,pre-upgrade", [phase]))
+	res := k8s.result(
+		"CLK-JOB-001", input, "metadata.annotations[\"helm.sh/hook\"]",
+		sprintf("migration Job is not a %s hook; annotate helm.sh/hook: pre-install,pre-upgrade", [phase]),
+	)
 }
 
 deny_clk_job_001 contains res if {
 	is_migration_job(input)
 	not k8s.annotations(input)["helm.sh/hook-delete-policy"]
-	res := k8s.result("CLK-JOB-001", input, "metadata.annotations[\"helm.sh/hook-delete-policy\"]",
-		"migration Job has no helm.sh/hook-delete-policy; set before-hook-creation,hook-succeeded")
+	res := k8s.result(
+		"CLK-JOB-001", input, "metadata.annotations[\"helm.sh/hook-delete-policy\"]",
+		"migration Job has no helm.sh/hook-delete-policy; set before-hook-creation,hook-succeeded",
+	)
 }
 
 # METADATA
@@ -91,22 +101,28 @@ deny_clk_job_001 contains res if {
 deny_clk_sts_001 contains res if {
 	input.kind == "StatefulSet"
 	object.get(input.spec, "serviceName", "") == ""
-	res := k8s.result("CLK-STS-001", input, "spec.serviceName",
-		"StatefulSet has no serviceName; set it to its headless Service")
+	res := k8s.result(
+		"CLK-STS-001", input, "spec.serviceName",
+		"StatefulSet has no serviceName; set it to its headless Service",
+	)
 }
 
 deny_clk_sts_001 contains res if {
 	input.kind == "StatefulSet"
 	some i, vct in object.get(input.spec, "volumeClaimTemplates", [])
 	not vct.spec.resources.requests.storage
-	res := k8s.result("CLK-STS-001", input, sprintf("spec.volumeClaimTemplates[%d].spec.resources.requests.storage", [i]),
-		sprintf("volumeClaimTemplate %q requests no storage; set resources.requests.storage", [object.get(vct, ["metadata", "name"], "")]))
+	res := k8s.result(
+		"CLK-STS-001", input, sprintf("spec.volumeClaimTemplates[%d].spec.resources.requests.storage", [i]),
+		sprintf("volumeClaimTemplate %q requests no storage; set resources.requests.storage", [object.get(vct, ["metadata", "name"], "")]),
+	)
 }
 
 deny_clk_sts_001 contains res if {
 	input.kind == "StatefulSet"
 	count(object.get(input.spec, "volumeClaimTemplates", [])) > 0
 	not input.spec.persistentVolumeClaimRetentionPolicy
-	res := k8s.result("CLK-STS-001", input, "spec.persistentVolumeClaimRetentionPolicy",
-		"StatefulSet does not say what happens to its PVCs; set persistentVolumeClaimRetentionPolicy (whenDeleted/whenScaled)")
+	res := k8s.result(
+		"CLK-STS-001", input, "spec.persistentVolumeClaimRetentionPolicy",
+		"StatefulSet does not say what happens to its PVCs; set persistentVolumeClaimRetentionPolicy (whenDeleted/whenScaled)",
+	)
 }

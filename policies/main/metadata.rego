@@ -28,8 +28,10 @@ removed_api_versions := {
 deny_clk_api_001 contains res if {
 	api := object.get(input, "apiVersion", "")
 	deprecated_api(api)
-	res := k8s.result("CLK-API-001", input, "apiVersion",
-		sprintf("apiVersion %s is removed or deprecated; use the stable version", [api]))
+	res := k8s.result(
+		"CLK-API-001", input, "apiVersion",
+		sprintf("apiVersion %s is removed or deprecated; use the stable version", [api]),
+	)
 }
 
 deprecated_api(api) if api in removed_api_versions
@@ -71,16 +73,20 @@ deny_clk_meta_001 contains res if {
 	input.kind
 	some label in required_labels
 	not k8s.labels(input)[label]
-	res := k8s.result("CLK-META-001", input, sprintf("metadata.labels[%q]", [label]),
-		sprintf("object has no %s label; add the chart's common labels", [label]))
+	res := k8s.result(
+		"CLK-META-001", input, sprintf("metadata.labels[%q]", [label]),
+		sprintf("object has no %s label; add the chart's common labels", [label]),
+	)
 }
 
 deny_clk_meta_001 contains res if {
 	some [path, sel] in selectors
 	some key, _ in sel
 	not key in selector_label_keys
-	res := k8s.result("CLK-META-001", input, sprintf("%s[%q]", [path, key]),
-		sprintf("selector uses %s; select only on app.kubernetes.io/name, instance and component (selectors are immutable)", [key]))
+	res := k8s.result(
+		"CLK-META-001", input, sprintf("%s[%q]", [path, key]),
+		sprintf("selector uses %s; select only on app.kubernetes.io/name, instance and component (selectors are immutable)", [key]),
+	)
 }
 
 deny_clk_meta_001 contains res if {
@@ -89,8 +95,10 @@ deny_clk_meta_001 contains res if {
 	sel := object.get(input.spec, ["selector", "matchLabels"], {})
 	some key, value in sel
 	not k8s.pod_labels(input)[key] == value
-	res := k8s.result("CLK-META-001", input, sprintf("spec.selector.matchLabels[%q]", [key]),
-		sprintf("selector %s=%s does not match the pod template labels; make them equal", [key, value]))
+	res := k8s.result(
+		"CLK-META-001", input, sprintf("spec.selector.matchLabels[%q]", [key]),
+		sprintf("selector %s=%s does not match the pod template labels; make them equal", [key, value]),
+	)
 }
 
 forbidden_namespaces := {"default", "kube-system", "kube-public", "kube-node-lease"}
@@ -107,27 +115,35 @@ forbidden_namespaces := {"default", "kube-system", "kube-public", "kube-node-lea
 deny_clk_ns_001 contains res if {
 	input.kind == "Namespace"
 	not k8s.labels(input)["pod-security.kubernetes.io/enforce"] == "restricted"
-	res := k8s.result("CLK-NS-001", input, "metadata.labels[\"pod-security.kubernetes.io/enforce\"]",
-		"Namespace does not enforce the restricted Pod Security Standard; label it pod-security.kubernetes.io/enforce: restricted")
+	res := k8s.result(
+		"CLK-NS-001", input, "metadata.labels[\"pod-security.kubernetes.io/enforce\"]",
+		"Namespace does not enforce the restricted Pod Security Standard; label it pod-security.kubernetes.io/enforce: restricted",
+	)
 }
 
 deny_clk_ns_001 contains res if {
 	input.kind == "Namespace"
 	not k8s.labels(input)["pod-security.kubernetes.io/enforce-version"]
-	res := k8s.result("CLK-NS-001", input, "metadata.labels[\"pod-security.kubernetes.io/enforce-version\"]",
-		"Namespace has no pod-security.kubernetes.io/enforce-version; pin one (e.g. v1.34)")
+	res := k8s.result(
+		"CLK-NS-001", input, "metadata.labels[\"pod-security.kubernetes.io/enforce-version\"]",
+		"Namespace has no pod-security.kubernetes.io/enforce-version; pin one (e.g. v1.34)",
+	)
 }
 
 deny_clk_ns_001 contains res if {
 	input.kind == "Namespace"
 	input.metadata.name in forbidden_namespaces
-	res := k8s.result("CLK-NS-001", input, "metadata.name",
-		sprintf("the chart renders the %s Namespace; use a dedicated namespace", [input.metadata.name]))
+	res := k8s.result(
+		"CLK-NS-001", input, "metadata.name",
+		sprintf("the chart renders the %s Namespace; use a dedicated namespace", [input.metadata.name]),
+	)
 }
 
 deny_clk_ns_001 contains res if {
 	ns := k8s.namespace(input)
 	ns in forbidden_namespaces
-	res := k8s.result("CLK-NS-001", input, "metadata.namespace",
-		sprintf("object targets the %s namespace; install into a dedicated namespace", [ns]))
+	res := k8s.result(
+		"CLK-NS-001", input, "metadata.namespace",
+		sprintf("object targets the %s namespace; install into a dedicated namespace", [ns]),
+	)
 }

@@ -19,23 +19,29 @@ loadbalancer_opt_in := "clockwork.dev/allow-loadbalancer"
 deny_clk_net_002 contains res if {
 	input.kind == "Service"
 	input.spec.type == "NodePort"
-	res := k8s.result("CLK-NET-002", input, "spec.type",
-		"Service type is NodePort, which opens a port on every node; use ClusterIP behind an Ingress")
+	res := k8s.result(
+		"CLK-NET-002", input, "spec.type",
+		"Service type is NodePort, which opens a port on every node; use ClusterIP behind an Ingress",
+	)
 }
 
 deny_clk_net_002 contains res if {
 	input.kind == "Service"
 	count(object.get(input.spec, "externalIPs", [])) > 0
-	res := k8s.result("CLK-NET-002", input, "spec.externalIPs",
-		"Service sets externalIPs (CVE-2020-8554 traffic interception); remove them")
+	res := k8s.result(
+		"CLK-NET-002", input, "spec.externalIPs",
+		"Service sets externalIPs (CVE-2020-8554 traffic interception); remove them",
+	)
 }
 
 deny_clk_net_002 contains res if {
 	input.kind == "Service"
 	input.spec.type == "LoadBalancer"
 	not k8s.annotations(input)[loadbalancer_opt_in] == "true"
-	res := k8s.result("CLK-NET-002", input, "spec.type",
-		sprintf("Service type is LoadBalancer without the opt-in annotation %s: \"true\"; use ClusterIP behind an Ingress or opt in", [loadbalancer_opt_in]))
+	res := k8s.result(
+		"CLK-NET-002", input, "spec.type",
+		sprintf("Service type is LoadBalancer without the opt-in annotation %s: \"true\"; use ClusterIP behind an Ingress or opt in", [loadbalancer_opt_in]),
+	)
 }
 
 # METADATA
@@ -49,8 +55,10 @@ deny_clk_net_002 contains res if {
 deny_clk_net_003 contains res if {
 	input.kind == "Ingress"
 	count(object.get(input.spec, "tls", [])) == 0
-	res := k8s.result("CLK-NET-003", input, "spec.tls",
-		"Ingress has no tls section; add spec.tls with hosts and a secretName")
+	res := k8s.result(
+		"CLK-NET-003", input, "spec.tls",
+		"Ingress has no tls section; add spec.tls with hosts and a secretName",
+	)
 }
 
 deny_clk_net_003 contains res if {
@@ -58,8 +66,10 @@ deny_clk_net_003 contains res if {
 	some i, t in object.get(input.spec, "tls", [])
 	some field in ["hosts", "secretName"]
 	not t[field]
-	res := k8s.result("CLK-NET-003", input, sprintf("spec.tls[%d].%s", [i, field]),
-		sprintf("Ingress tls[%d] has no %s; set it", [i, field]))
+	res := k8s.result(
+		"CLK-NET-003", input, sprintf("spec.tls[%d].%s", [i, field]),
+		sprintf("Ingress tls[%d] has no %s; set it", [i, field]),
+	)
 }
 
 deny_clk_net_003 contains res if {
@@ -69,6 +79,8 @@ deny_clk_net_003 contains res if {
 	some i, rule in object.get(input.spec, "rules", [])
 	rule.host
 	not rule.host in tls_hosts
-	res := k8s.result("CLK-NET-003", input, sprintf("spec.rules[%d].host", [i]),
-		sprintf("Ingress host %s is not covered by spec.tls; add it to a tls entry", [rule.host]))
+	res := k8s.result(
+		"CLK-NET-003", input, sprintf("spec.rules[%d].host", [i]),
+		sprintf("Ingress host %s is not covered by spec.tls; add it to a tls entry", [rule.host]),
+	)
 }

@@ -18,8 +18,10 @@ import data.lib.k8s
 deny_clk_sec_001 contains res if {
 	some c in k8s.input_containers
 	k8s.container_sc(c).privileged == true
-	res := k8s.result("CLK-SEC-001", input, sprintf("%s.securityContext.privileged", [c.path]),
-		sprintf("container %q sets securityContext.privileged: true; remove it or set it to false", [c.name]))
+	res := k8s.result(
+		"CLK-SEC-001", input, sprintf("%s.securityContext.privileged", [c.path]),
+		sprintf("container %q sets securityContext.privileged: true; remove it or set it to false", [c.name]),
+	)
 }
 
 # METADATA
@@ -33,8 +35,10 @@ deny_clk_sec_002 contains res if {
 	spec := k8s.input_pod_spec
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
 	spec[field] == true
-	res := k8s.result("CLK-SEC-002", input, sprintf("%s.%s", [k8s.pod_spec_path(input), field]),
-		sprintf("pod sets %s: true; remove it so the pod gets its own namespace", [field]))
+	res := k8s.result(
+		"CLK-SEC-002", input, sprintf("%s.%s", [k8s.pod_spec_path(input), field]),
+		sprintf("pod sets %s: true; remove it so the pod gets its own namespace", [field]),
+	)
 }
 
 restricted_volume_types := {
@@ -56,8 +60,10 @@ deny_clk_sec_003 contains res if {
 	some vtype, _ in vol
 	vtype != "name"
 	not vtype in restricted_volume_types
-	res := k8s.result("CLK-SEC-003", input, sprintf("%s.volumes[%d].%s", [k8s.pod_spec_path(input), i, vtype]),
-		sprintf("volume %q is of type %s, which the Restricted profile forbids; use emptyDir, a PVC, configMap, secret or projected instead", [object.get(vol, "name", ""), vtype]))
+	res := k8s.result(
+		"CLK-SEC-003", input, sprintf("%s.volumes[%d].%s", [k8s.pod_spec_path(input), i, vtype]),
+		sprintf("volume %q is of type %s, which the Restricted profile forbids; use emptyDir, a PVC, configMap, secret or projected instead", [object.get(vol, "name", ""), vtype]),
+	)
 }
 
 # METADATA
@@ -71,8 +77,10 @@ deny_clk_sec_004 contains res if {
 	some c in k8s.input_containers
 	some i, port in object.get(c.container, "ports", [])
 	object.get(port, "hostPort", 0) != 0
-	res := k8s.result("CLK-SEC-004", input, sprintf("%s.ports[%d].hostPort", [c.path, i]),
-		sprintf("container %q binds hostPort %v; remove hostPort and use a Service", [c.name, port.hostPort]))
+	res := k8s.result(
+		"CLK-SEC-004", input, sprintf("%s.ports[%d].hostPort", [c.path, i]),
+		sprintf("container %q binds hostPort %v; remove hostPort and use a Service", [c.name, port.hostPort]),
+	)
 }
 
 # METADATA
@@ -86,8 +94,10 @@ deny_clk_sec_005 contains res if {
 	not k8s.is_windows(input)
 	some c in k8s.input_containers
 	not k8s.container_sc(c).allowPrivilegeEscalation == false
-	res := k8s.result("CLK-SEC-005", input, sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path]),
-		sprintf("container %q does not set securityContext.allowPrivilegeEscalation: false; set it explicitly", [c.name]))
+	res := k8s.result(
+		"CLK-SEC-005", input, sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path]),
+		sprintf("container %q does not set securityContext.allowPrivilegeEscalation: false; set it explicitly", [c.name]),
+	)
 }
 
 # METADATA
@@ -102,8 +112,10 @@ deny_clk_sec_005 contains res if {
 deny_clk_sec_006 contains res if {
 	some c in k8s.input_containers
 	not run_as_non_root(c)
-	res := k8s.result("CLK-SEC-006", input, sprintf("%s.securityContext.runAsNonRoot", [c.path]),
-		sprintf("container %q may run as root: runAsNonRoot is not true for it (pod or container securityContext); set runAsNonRoot: true", [c.name]))
+	res := k8s.result(
+		"CLK-SEC-006", input, sprintf("%s.securityContext.runAsNonRoot", [c.path]),
+		sprintf("container %q may run as root: runAsNonRoot is not true for it (pod or container securityContext); set runAsNonRoot: true", [c.name]),
+	)
 }
 
 run_as_non_root(c) if k8s.container_sc(c).runAsNonRoot == true
@@ -127,23 +139,29 @@ has_key(obj, key) if _ = obj[key]
 deny_clk_sec_007 contains res if {
 	some field in ["runAsUser", "runAsGroup", "fsGroup"]
 	k8s.input_pod_sc[field] == 0
-	res := k8s.result("CLK-SEC-007", input, sprintf("%s.securityContext.%s", [k8s.pod_spec_path(input), field]),
-		sprintf("pod securityContext.%s is 0 (root); use a non-zero id", [field]))
+	res := k8s.result(
+		"CLK-SEC-007", input, sprintf("%s.securityContext.%s", [k8s.pod_spec_path(input), field]),
+		sprintf("pod securityContext.%s is 0 (root); use a non-zero id", [field]),
+	)
 }
 
 deny_clk_sec_007 contains res if {
 	some g in object.get(k8s.input_pod_sc, "supplementalGroups", [])
 	g == 0
-	res := k8s.result("CLK-SEC-007", input, sprintf("%s.securityContext.supplementalGroups", [k8s.pod_spec_path(input)]),
-		"pod securityContext.supplementalGroups contains 0 (root); remove it")
+	res := k8s.result(
+		"CLK-SEC-007", input, sprintf("%s.securityContext.supplementalGroups", [k8s.pod_spec_path(input)]),
+		"pod securityContext.supplementalGroups contains 0 (root); remove it",
+	)
 }
 
 deny_clk_sec_007 contains res if {
 	some c in k8s.input_containers
 	some field in ["runAsUser", "runAsGroup"]
 	k8s.container_sc(c)[field] == 0
-	res := k8s.result("CLK-SEC-007", input, sprintf("%s.securityContext.%s", [c.path, field]),
-		sprintf("container %q sets securityContext.%s: 0 (root); use a non-zero id", [c.name, field]))
+	res := k8s.result(
+		"CLK-SEC-007", input, sprintf("%s.securityContext.%s", [c.path, field]),
+		sprintf("container %q sets securityContext.%s: 0 (root); use a non-zero id", [c.name, field]),
+	)
 }
 
 # METADATA
@@ -157,8 +175,10 @@ deny_clk_sec_008 contains res if {
 	not k8s.is_windows(input)
 	some c in k8s.input_containers
 	not "ALL" in object.get(k8s.container_sc(c), ["capabilities", "drop"], [])
-	res := k8s.result("CLK-SEC-008", input, sprintf("%s.securityContext.capabilities.drop", [c.path]),
-		sprintf("container %q does not drop ALL capabilities; set securityContext.capabilities.drop: [\"ALL\"]", [c.name]))
+	res := k8s.result(
+		"CLK-SEC-008", input, sprintf("%s.securityContext.capabilities.drop", [c.path]),
+		sprintf("container %q does not drop ALL capabilities; set securityContext.capabilities.drop: [\"ALL\"]", [c.name]),
+	)
 }
 
 # METADATA
@@ -173,8 +193,10 @@ deny_clk_sec_009 contains res if {
 	some c in k8s.input_containers
 	some cap in object.get(k8s.container_sc(c), ["capabilities", "add"], [])
 	cap != "NET_BIND_SERVICE"
-	res := k8s.result("CLK-SEC-009", input, sprintf("%s.securityContext.capabilities.add", [c.path]),
-		sprintf("container %q adds capability %s; only NET_BIND_SERVICE is allowed, remove it", [c.name, cap]))
+	res := k8s.result(
+		"CLK-SEC-009", input, sprintf("%s.securityContext.capabilities.add", [c.path]),
+		sprintf("container %q adds capability %s; only NET_BIND_SERVICE is allowed, remove it", [c.name, cap]),
+	)
 }
 
 seccomp_ok := {"RuntimeDefault", "Localhost"}
@@ -197,8 +219,10 @@ deny_clk_sec_010 contains res if {
 	not seccomp_confined(k8s.input_pod_sc)
 	some c in k8s.input_containers
 	not seccomp_confined(k8s.container_sc(c))
-	res := k8s.result("CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
-		sprintf("container %q has no RuntimeDefault/Localhost seccomp profile (pod or container); set securityContext.seccompProfile.type: RuntimeDefault", [c.name]))
+	res := k8s.result(
+		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
+		sprintf("container %q has no RuntimeDefault/Localhost seccomp profile (pod or container); set securityContext.seccompProfile.type: RuntimeDefault", [c.name]),
+	)
 }
 
 deny_clk_sec_010 contains res if {
@@ -206,15 +230,19 @@ deny_clk_sec_010 contains res if {
 	some c in k8s.input_containers
 	k8s.container_sc(c).seccompProfile.type == "Unconfined"
 	k8s.input_pod_sc.seccompProfile.type in seccomp_ok
-	res := k8s.result("CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
-		sprintf("container %q sets seccompProfile.type: Unconfined; use RuntimeDefault", [c.name]))
+	res := k8s.result(
+		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
+		sprintf("container %q sets seccompProfile.type: Unconfined; use RuntimeDefault", [c.name]),
+	)
 }
 
 deny_clk_sec_010 contains res if {
 	k8s.input_pod_sc.seccompProfile.type
 	not seccomp_confined(k8s.input_pod_sc)
-	res := k8s.result("CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [k8s.pod_spec_path(input)]),
-		sprintf("pod seccompProfile.type is %s; use RuntimeDefault", [k8s.input_pod_sc.seccompProfile.type]))
+	res := k8s.result(
+		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [k8s.pod_spec_path(input)]),
+		sprintf("pod seccompProfile.type is %s; use RuntimeDefault", [k8s.input_pod_sc.seccompProfile.type]),
+	)
 }
 
 safe_sysctls := {
@@ -242,16 +270,20 @@ deny_clk_sec_011 contains res if {
 	some c in k8s.input_containers
 	pm := k8s.container_sc(c).procMount
 	pm != "Default"
-	res := k8s.result("CLK-SEC-011", input, sprintf("%s.securityContext.procMount", [c.path]),
-		sprintf("container %q sets procMount: %s; remove it (Default)", [c.name, pm]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("%s.securityContext.procMount", [c.path]),
+		sprintf("container %q sets procMount: %s; remove it (Default)", [c.name, pm]),
+	)
 }
 
 deny_clk_sec_011 contains res if {
 	some s in object.get(k8s.input_pod_sc, "sysctls", [])
 	name := object.get(s, "name", "")
 	not name in safe_sysctls
-	res := k8s.result("CLK-SEC-011", input, sprintf("%s.securityContext.sysctls", [k8s.pod_spec_path(input)]),
-		sprintf("pod sets the unsafe sysctl %s; remove it", [name]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("%s.securityContext.sysctls", [k8s.pod_spec_path(input)]),
+		sprintf("pod sets the unsafe sysctl %s; remove it", [name]),
+	)
 }
 
 # [path, securityContext] of the pod and of every container.
@@ -265,24 +297,30 @@ deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
 	t := sc.seLinuxOptions.type
 	not t in selinux_types
-	res := k8s.result("CLK-SEC-011", input, sprintf("%s.seLinuxOptions.type", [path]),
-		sprintf("%s.seLinuxOptions.type is %s; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [path, t]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("%s.seLinuxOptions.type", [path]),
+		sprintf("%s.seLinuxOptions.type is %s; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [path, t]),
+	)
 }
 
 deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
 	some field in ["user", "role"]
 	object.get(sc, ["seLinuxOptions", field], "") != ""
-	res := k8s.result("CLK-SEC-011", input, sprintf("%s.seLinuxOptions.%s", [path, field]),
-		sprintf("%s.seLinuxOptions.%s is set; remove it", [path, field]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("%s.seLinuxOptions.%s", [path, field]),
+		sprintf("%s.seLinuxOptions.%s is set; remove it", [path, field]),
+	)
 }
 
 deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
 	t := sc.appArmorProfile.type
 	not t in apparmor_types
-	res := k8s.result("CLK-SEC-011", input, sprintf("%s.appArmorProfile.type", [path]),
-		sprintf("%s.appArmorProfile.type is %s; use RuntimeDefault or Localhost", [path, t]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("%s.appArmorProfile.type", [path]),
+		sprintf("%s.appArmorProfile.type is %s; use RuntimeDefault or Localhost", [path, t]),
+	)
 }
 
 deny_clk_sec_011 contains res if {
@@ -290,15 +328,19 @@ deny_clk_sec_011 contains res if {
 	startswith(key, "container.apparmor.security.beta.kubernetes.io/")
 	value != "runtime/default"
 	not startswith(value, "localhost/")
-	res := k8s.result("CLK-SEC-011", input, sprintf("metadata.annotations[%q]", [key]),
-		sprintf("pod annotation %s is %s; use runtime/default or localhost/<profile>", [key, value]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("metadata.annotations[%q]", [key]),
+		sprintf("pod annotation %s is %s; use runtime/default or localhost/<profile>", [key, value]),
+	)
 }
 
 deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
 	sc.windowsOptions.hostProcess == true
-	res := k8s.result("CLK-SEC-011", input, sprintf("%s.windowsOptions.hostProcess", [path]),
-		sprintf("%s.windowsOptions.hostProcess is true; remove it", [path]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("%s.windowsOptions.hostProcess", [path]),
+		sprintf("%s.windowsOptions.hostProcess is true; remove it", [path]),
+	)
 }
 
 deny_clk_sec_011 contains res if {
@@ -306,8 +348,10 @@ deny_clk_sec_011 contains res if {
 	some [where, handler] in probe_handlers(c.container)
 	some proto in ["httpGet", "tcpSocket"]
 	object.get(handler, [proto, "host"], "") != ""
-	res := k8s.result("CLK-SEC-011", input, sprintf("%s.%s.%s.host", [c.path, where, proto]),
-		sprintf("container %q %s.%s.host is %s; remove host so the kubelet probes the pod itself", [c.name, where, proto, handler[proto].host]))
+	res := k8s.result(
+		"CLK-SEC-011", input, sprintf("%s.%s.%s.host", [c.path, where, proto]),
+		sprintf("container %q %s.%s.host is %s; remove host so the kubelet probes the pod itself", [c.name, where, proto, handler[proto].host]),
+	)
 }
 
 probe_handlers(c) := {[p, c[p]] | some p in ["livenessProbe", "readinessProbe", "startupProbe"]; c[p]} | {[sprintf("lifecycle.%s", [h]), c.lifecycle[h]] | some h in ["postStart", "preStop"]; c.lifecycle[h]}

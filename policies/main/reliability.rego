@@ -16,8 +16,10 @@ deny_clk_rel_001 contains res if {
 	input.kind in k8s.long_running_kinds
 	some c in k8s.input_main_containers
 	not c.container.readinessProbe
-	res := k8s.result("CLK-REL-001", input, sprintf("%s.readinessProbe", [c.path]),
-		sprintf("container %q has no readinessProbe; add one so traffic waits for readiness", [c.name]))
+	res := k8s.result(
+		"CLK-REL-001", input, sprintf("%s.readinessProbe", [c.path]),
+		sprintf("container %q has no readinessProbe; add one so traffic waits for readiness", [c.name]),
+	)
 }
 
 # METADATA
@@ -33,16 +35,20 @@ deny_clk_rel_002 contains res if {
 	input.kind in k8s.long_running_kinds
 	some c in k8s.input_main_containers
 	not c.container.livenessProbe
-	res := k8s.result("CLK-REL-002", input, sprintf("%s.livenessProbe", [c.path]),
-		sprintf("container %q has no livenessProbe; add one", [c.name]))
+	res := k8s.result(
+		"CLK-REL-002", input, sprintf("%s.livenessProbe", [c.path]),
+		sprintf("container %q has no livenessProbe; add one", [c.name]),
+	)
 }
 
 deny_clk_rel_002 contains res if {
 	input.kind in k8s.long_running_kinds
 	some c in k8s.input_main_containers
 	c.container.livenessProbe == c.container.readinessProbe
-	res := k8s.result("CLK-REL-002", input, sprintf("%s.livenessProbe", [c.path]),
-		sprintf("container %q livenessProbe is identical to its readinessProbe; a failing dependency would restart the pod, use a separate liveness check", [c.name]))
+	res := k8s.result(
+		"CLK-REL-002", input, sprintf("%s.livenessProbe", [c.path]),
+		sprintf("container %q livenessProbe is identical to its readinessProbe; a failing dependency would restart the pod, use a separate liveness check", [c.name]),
+	)
 }
 
 # maxUnavailable of a rolling update allows some pods to stay available.
@@ -77,16 +83,20 @@ deny_clk_rel_003 contains res if {
 	input.kind == "Deployment"
 	stype := object.get(input.spec, ["strategy", "type"], "RollingUpdate")
 	stype != "RollingUpdate"
-	res := k8s.result("CLK-REL-003", input, "spec.strategy.type",
-		sprintf("strategy.type is %s, which takes every pod down during a rollout; use RollingUpdate with maxUnavailable: 0", [stype]))
+	res := k8s.result(
+		"CLK-REL-003", input, "spec.strategy.type",
+		sprintf("strategy.type is %s, which takes every pod down during a rollout; use RollingUpdate with maxUnavailable: 0", [stype]),
+	)
 }
 
 deny_clk_rel_003 contains res if {
 	input.kind == "Deployment"
 	object.get(input.spec, ["strategy", "type"], "RollingUpdate") == "RollingUpdate"
 	not has_key(object.get(input.spec, ["strategy", "rollingUpdate"], {}), "maxUnavailable")
-	res := k8s.result("CLK-REL-003", input, "spec.strategy.rollingUpdate.maxUnavailable",
-		"strategy.rollingUpdate.maxUnavailable is not set (default 25%); set it to 0")
+	res := k8s.result(
+		"CLK-REL-003", input, "spec.strategy.rollingUpdate.maxUnavailable",
+		"strategy.rollingUpdate.maxUnavailable is not set (default 25%); set it to 0",
+	)
 }
 
 deny_clk_rel_003 contains res if {
@@ -94,8 +104,10 @@ deny_clk_rel_003 contains res if {
 	object.get(input.spec, ["strategy", "type"], "RollingUpdate") == "RollingUpdate"
 	mu := input.spec.strategy.rollingUpdate.maxUnavailable
 	not max_unavailable_ok(mu, input)
-	res := k8s.result("CLK-REL-003", input, "spec.strategy.rollingUpdate.maxUnavailable",
-		sprintf("strategy.rollingUpdate.maxUnavailable %v can take every replica down; set it to 0", [mu]))
+	res := k8s.result(
+		"CLK-REL-003", input, "spec.strategy.rollingUpdate.maxUnavailable",
+		sprintf("strategy.rollingUpdate.maxUnavailable %v can take every replica down; set it to 0", [mu]),
+	)
 }
 
 # A container serving HTTP: a port named http/https/web or a common web port.
@@ -139,8 +151,10 @@ warn_clk_rel_004 contains res if {
 	some c in k8s.input_main_containers
 	is_web_container(c.container)
 	not prestop_seconds(c.container)
-	res := k8s.result("CLK-REL-004", input, sprintf("%s.lifecycle.preStop", [c.path]),
-		sprintf("web container %q has no preStop sleep; add lifecycle.preStop.sleep.seconds so in-flight requests drain", [c.name]))
+	res := k8s.result(
+		"CLK-REL-004", input, sprintf("%s.lifecycle.preStop", [c.path]),
+		sprintf("web container %q has no preStop sleep; add lifecycle.preStop.sleep.seconds so in-flight requests drain", [c.name]),
+	)
 }
 
 warn_clk_rel_004 contains res if {
@@ -150,8 +164,10 @@ warn_clk_rel_004 contains res if {
 	secs := prestop_seconds(c.container)
 	grace := object.get(k8s.input_pod_spec, "terminationGracePeriodSeconds", 30)
 	grace <= secs
-	res := k8s.result("CLK-REL-004", input, sprintf("%s.terminationGracePeriodSeconds", [k8s.pod_spec_path(input)]),
-		sprintf("terminationGracePeriodSeconds %v does not exceed the %v s preStop sleep of container %q; raise it", [grace, secs, c.name]))
+	res := k8s.result(
+		"CLK-REL-004", input, sprintf("%s.terminationGracePeriodSeconds", [k8s.pod_spec_path(input)]),
+		sprintf("terminationGracePeriodSeconds %v does not exceed the %v s preStop sleep of container %q; raise it", [grace, secs, c.name]),
+	)
 }
 
 # METADATA
@@ -168,22 +184,28 @@ deny_clk_rel_006 contains res if {
 	input.kind == "PodDisruptionBudget"
 	n := count([f | some f in ["minAvailable", "maxUnavailable"]; has_key(object.get(input, "spec", {}), f)])
 	n != 1
-	res := k8s.result("CLK-REL-006", input, "spec",
-		sprintf("PodDisruptionBudget sets %d of minAvailable/maxUnavailable; set exactly one", [n]))
+	res := k8s.result(
+		"CLK-REL-006", input, "spec",
+		sprintf("PodDisruptionBudget sets %d of minAvailable/maxUnavailable; set exactly one", [n]),
+	)
 }
 
 deny_clk_rel_006 contains res if {
 	input.kind == "PodDisruptionBudget"
 	input.spec.maxUnavailable in {0, "0%"}
-	res := k8s.result("CLK-REL-006", input, "spec.maxUnavailable",
-		"PodDisruptionBudget maxUnavailable is 0, which blocks every voluntary eviction (node drains); use 1 or minAvailable")
+	res := k8s.result(
+		"CLK-REL-006", input, "spec.maxUnavailable",
+		"PodDisruptionBudget maxUnavailable is 0, which blocks every voluntary eviction (node drains); use 1 or minAvailable",
+	)
 }
 
 deny_clk_rel_006 contains res if {
 	input.kind == "PodDisruptionBudget"
 	input.spec.minAvailable == "100%"
-	res := k8s.result("CLK-REL-006", input, "spec.minAvailable",
-		"PodDisruptionBudget minAvailable is 100%, which blocks every voluntary eviction; lower it")
+	res := k8s.result(
+		"CLK-REL-006", input, "spec.minAvailable",
+		"PodDisruptionBudget minAvailable is 100%, which blocks every voluntary eviction; lower it",
+	)
 }
 
 # METADATA
@@ -200,8 +222,10 @@ warn_clk_rel_007 contains res if {
 	input.spec.replicas > 1
 	spec := k8s.input_pod_spec
 	not spreads(spec)
-	res := k8s.result("CLK-REL-007", input, sprintf("%s.topologySpreadConstraints", [k8s.pod_spec_path(input)]),
-		sprintf("%v replicas may land on one node; add topologySpreadConstraints or a hostname podAntiAffinity", [input.spec.replicas]))
+	res := k8s.result(
+		"CLK-REL-007", input, sprintf("%s.topologySpreadConstraints", [k8s.pod_spec_path(input)]),
+		sprintf("%v replicas may land on one node; add topologySpreadConstraints or a hostname podAntiAffinity", [input.spec.replicas]),
+	)
 }
 
 spreads(spec) if count(object.get(spec, "topologySpreadConstraints", [])) > 0
@@ -224,6 +248,8 @@ deny_clk_rel_008 contains res if {
 	input.kind == "HorizontalPodAutoscaler"
 	mr := object.get(input.spec, "minReplicas", 1)
 	mr < 2
-	res := k8s.result("CLK-REL-008", input, "spec.minReplicas",
-		sprintf("HorizontalPodAutoscaler minReplicas is %v; set it to at least 2", [mr]))
+	res := k8s.result(
+		"CLK-REL-008", input, "spec.minReplicas",
+		sprintf("HorizontalPodAutoscaler minReplicas is %v; set it to at least 2", [mr]),
+	)
 }

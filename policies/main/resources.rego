@@ -20,8 +20,10 @@ deny_clk_res_001 contains res if {
 	some c in k8s.input_resourced_containers
 	some [section, name] in required_resources
 	not c.container.resources[section][name]
-	res := k8s.result("CLK-RES-001", input, sprintf("%s.resources.%s.%s", [c.path, section, name]),
-		sprintf("container %q has no resources.%s.%s; set it", [c.name, section, name]))
+	res := k8s.result(
+		"CLK-RES-001", input, sprintf("%s.resources.%s.%s", [c.path, section, name]),
+		sprintf("container %q has no resources.%s.%s; set it", [c.name, section, name]),
+	)
 }
 
 # METADATA
@@ -35,6 +37,8 @@ warn_clk_res_002 contains res if {
 	some c in k8s.input_resourced_containers
 	some [section, name] in recommended_resources
 	not c.container.resources[section][name]
-	res := k8s.result("CLK-RES-002", input, sprintf("%s.resources.%s.%s", [c.path, section, name]),
-		sprintf("container %q has no resources.%s.%s; set it", [c.name, section, name]))
+	res := k8s.result(
+		"CLK-RES-002", input, sprintf("%s.resources.%s.%s", [c.path, section, name]),
+		sprintf("container %q has no resources.%s.%s; set it", [c.name, section, name]),
+	)
 }

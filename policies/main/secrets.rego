@@ -19,8 +19,10 @@ deny_clk_sec_014 contains res if {
 	some i, env in object.get(c.container, "env", [])
 	regex.match(sensitive_name, env.name)
 	object.get(env, "value", "") != ""
-	res := k8s.result("CLK-SEC-014", input, sprintf("%s.env[%d].value", [c.path, i]),
-		sprintf("container %q has a literal value for the sensitive variable %s; use valueFrom.secretKeyRef or a secret volume", [c.name, env.name]))
+	res := k8s.result(
+		"CLK-SEC-014", input, sprintf("%s.env[%d].value", [c.path, i]),
+		sprintf("container %q has a literal value for the sensitive variable %s; use valueFrom.secretKeyRef or a secret volume", [c.name, env.name]),
+	)
 }
 
 # METADATA
@@ -36,16 +38,20 @@ warn_clk_sec_015 contains res if {
 	some c in k8s.input_containers
 	some i, env in object.get(c.container, "env", [])
 	ref := env.valueFrom.secretKeyRef
-	res := k8s.result("CLK-SEC-015", input, sprintf("%s.env[%d].valueFrom.secretKeyRef", [c.path, i]),
-		sprintf("container %q reads Secret %s into env %s; prefer a secret volume", [c.name, object.get(ref, "name", ""), env.name]))
+	res := k8s.result(
+		"CLK-SEC-015", input, sprintf("%s.env[%d].valueFrom.secretKeyRef", [c.path, i]),
+		sprintf("container %q reads Secret %s into env %s; prefer a secret volume", [c.name, object.get(ref, "name", ""), env.name]),
+	)
 }
 
 warn_clk_sec_015 contains res if {
 	some c in k8s.input_containers
 	some i, src in object.get(c.container, "envFrom", [])
 	ref := src.secretRef
-	res := k8s.result("CLK-SEC-015", input, sprintf("%s.envFrom[%d].secretRef", [c.path, i]),
-		sprintf("container %q loads Secret %s into its environment (envFrom); prefer a secret volume", [c.name, object.get(ref, "name", "")]))
+	res := k8s.result(
+		"CLK-SEC-015", input, sprintf("%s.envFrom[%d].secretRef", [c.path, i]),
+		sprintf("container %q loads Secret %s into its environment (envFrom); prefer a secret volume", [c.name, object.get(ref, "name", "")]),
+	)
 }
 
 credential_value_patterns := [
@@ -72,8 +78,10 @@ deny_clk_sec_016 contains res if {
 	some key, value in object.get(input, "data", {})
 	regex.match(sensitive_name, key)
 	value != ""
-	res := k8s.result("CLK-SEC-016", input, sprintf("data[%q]", [key]),
-		sprintf("ConfigMap key %s looks like a credential; move it to a Secret", [key]))
+	res := k8s.result(
+		"CLK-SEC-016", input, sprintf("data[%q]", [key]),
+		sprintf("ConfigMap key %s looks like a credential; move it to a Secret", [key]),
+	)
 }
 
 deny_clk_sec_016 contains res if {
@@ -82,6 +90,8 @@ deny_clk_sec_016 contains res if {
 	not regex.match(sensitive_name, key)
 	some pattern in credential_value_patterns
 	regex.match(pattern, value)
-	res := k8s.result("CLK-SEC-016", input, sprintf("data[%q]", [key]),
-		sprintf("ConfigMap value of %s looks like a credential; move it to a Secret", [key]))
+	res := k8s.result(
+		"CLK-SEC-016", input, sprintf("data[%q]", [key]),
+		sprintf("ConfigMap value of %s looks like a credential; move it to a Secret", [key]),
+	)
 }

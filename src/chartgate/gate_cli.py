@@ -47,7 +47,8 @@ def run_check(args: argparse.Namespace) -> int:
     config = GateConfig(chart=Path(args.chart).resolve(), scenarios=Path(args.scenarios).resolve(),
                         stages=stages, update_snapshots=args.update_snapshots,
                         helm_tool=args.helm, use_cache=not args.no_cache, progress=True,
-                        fail_on_warn=args.fail_on_warn)
+                        fail_on_warn=args.fail_on_warn,
+                        policies=Path(args.policies).resolve() if args.policies else None)
     gate = Gate(config)
     report = gate.run()
     print_table(report, stages)
@@ -116,6 +117,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--update-snapshots", action="store_true", help="rewrite snapshots")
     p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
     p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the gate too")
+    p.add_argument("--policies", help="policy directory for the policy stage (default: ./policies)")
 
 
 def register(sub: Any) -> None:

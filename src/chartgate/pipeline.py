@@ -36,6 +36,7 @@ class GateConfig:
     namespace: str = "clockwork"
     fail_on_warn: bool = False
     progress: bool = False
+    policies: Path | None = None  # conftest-style policy dir (default: ./policies upwards)
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.stages if s not in ALL_STAGES]
@@ -63,7 +64,7 @@ def make_stage(name: str, config: GateConfig) -> Stage:
         return SnapshotStage(snap_dir, update=config.update_snapshots, ci=config.ci)
     if name == "policy":
         from chartgate.stages.policy import PolicyStage
-        return PolicyStage()
+        return PolicyStage(policy_dir=config.policies)
     raise ValueError(f"unknown stage {name!r}")
 
 

@@ -33,11 +33,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--update-snapshots", action="store_true", help="rewrite scenario snapshots")
     group.addoption("--chartgate-helm", default="helm", help="pinned helm tool: helm (4) or helm3")
     group.addoption("--chartgate-no-cache", action="store_true", help="ignore the render cache")
+    group.addoption("--chartgate-policies", help="policy directory (ini: chartgate_policies)")
     group.addoption("--chartgate-sarif", metavar="FILE", help="also write findings as SARIF")
     group.addoption("--chartgate-report", metavar="FILE", help="also write findings as JSON")
     parser.addini("chartgate_chart", "chart directory", default="deploy/helm/clockwork")
     parser.addini("chartgate_scenarios", "scenario directory", default="tests/scenarios")
     parser.addini("chartgate_stages", "stages to run", default=",".join(STATIC_STAGES))
+    parser.addini("chartgate_policies", "policy directory", default="policies")
 
 
 def _opt(config: pytest.Config, name: str) -> str:
@@ -53,7 +55,8 @@ def gate_for(config: pytest.Config) -> Gate:
                         scenarios=(root / _opt(config, "scenarios")).resolve(),
                         stages=stages, update_snapshots=bool(config.getoption("--update-snapshots")),
                         helm_tool=str(config.getoption("--chartgate-helm")),
-                        use_cache=not config.getoption("--chartgate-no-cache"))
+                        use_cache=not config.getoption("--chartgate-no-cache"),
+                        policies=(root / _opt(config, "policies")).resolve())
         config.stash[GATE_KEY] = Gate(gc)
         config.stash[RESULTS_KEY] = []
     return config.stash[GATE_KEY]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from chartgate.report.model import Report, Severity, StageResult
@@ -18,7 +19,7 @@ from chartgate.scenario import Defaults, load_dir
 FORMATS = ("text", "json", "junit", "sarif")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("policy", help="evaluate the Rego policies on every rendered scenario",
                               description=__doc__)
     p.add_argument("--chart", type=Path, default=Path("deploy/helm/clockwork"), help="chart directory")
@@ -30,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("--format", choices=FORMATS, default="text")
     p.add_argument("--output", type=Path, default=None, help="write the report here (default: stdout)")
     p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the run too")
-    p.add_argument("--show-notes", action="store_true", help="text format: also list exemptions and expected ids")
+    p.add_argument("--show-notes", action="store_true",
+                   help="text format: also list exemptions and expected ids")
     p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
     p.set_defaults(func=run)
 
@@ -50,7 +52,8 @@ def build_report(chart: Path, scenarios_dir: Path, policies: Path | None = None,
         for sc in scenarios:
             r = rendered[sc.name]
             if not sc.wants("policy"):
-                report.results.append(StageResult("policy", sc.name, skipped=f"scenario {sc.name} does not run policy"))
+                report.results.append(StageResult("policy", sc.name,
+                                                  skipped=f"scenario {sc.name} does not run policy"))
                 continue
             if not r.ok:
                 report.results.append(StageResult("policy", sc.name, skipped="scenario did not render"))
@@ -95,6 +98,11 @@ def run(args: argparse.Namespace) -> int:
         c = report.counts()
         print(f"chartgate policy: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped",
               file=sys.stderr)
+    exempted = Counter(f.rule for f in report.findings()
+                       if f.severity is Severity.NOTE and f.message.startswith("exempted from "))
+    if exempted:  # tallied, like Polaris' <check>-exempt
+        tally = ", ".join(f"{rule} x{n}" for rule, n in sorted(exempted.items()))
+        print(f"chartgate policy: exemptions honoured: {tally}", file=sys.stderr)
     if report.failed:
         return 1
     if args.fail_on_warn and any(f.severity is Severity.WARNING for f in report.findings()):

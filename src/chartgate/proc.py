@@ -94,6 +94,21 @@ def start(argv: Sequence[str | Path], *, env: Mapping[str, str] | None = None,
         raise ProcessError(args, None, "", "", f"could not start: {exc.strerror}") from exc
 
 
+def start_pipe(argv: Sequence[str | Path], *, env: Mapping[str, str] | None = None,
+               cwd: str | Path | None = None, stderr: Path | None = None) -> subprocess.Popen[bytes]:
+    """Start a long-running process spoken to over stdin/stdout (a line protocol).
+
+    stderr goes to ``stderr`` (a log file) or is discarded. The caller must :func:`stop` it."""
+    args = [str(a) for a in argv]
+    log.debug("start (pipes): %s", shlex.join(args))
+    err = open(stderr, "ab") if stderr else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        return subprocess.Popen(args, env=_env(env), cwd=cwd, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+    except FileNotFoundError as exc:
+        raise ProcessError(args, None, "", "", f"could not start: {exc.strerror}") from exc
+
+
 def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
     """Terminate a process started by :func:`start`, killing it if it lingers."""
     if proc.poll() is not None:

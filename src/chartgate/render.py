@@ -2,18 +2,26 @@
 
 Results are cached on disk, keyed by a hash of the chart's files, the template inputs
 (values files' contents included) and the helm version, so an unchanged chart re-renders
-nothing. Renders run in parallel; every stage reads the same :class:`Rendered`.
+nothing (the parsed documents are cached beside the text, so a warm run parses no YAML).
+Renders run in parallel; every stage reads the same :class:`Rendered`. Identical inputs
+in flight at the same time render once.
+
+Rendering goes through ``helm template`` or, when available, the persistent renderer
+(:mod:`chartgate.tools.renderer`: the same Helm SDK in one long-lived process, byte-identical
+output, no process per scenario). ``backend=`` / ``CHARTGATE_RENDER_BACKEND`` choose.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import pickle
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,6 +29,11 @@ from chartgate import cache
 from chartgate.manifests import ManifestSet, parse
 from chartgate.scenario import Scenario
 from chartgate.tools.helm import Helm, HelmError, TemplateArgs
+
+log = logging.getLogger("chartgate.render")
+
+# bump when ManifestSet/Document change shape: old pickles are then ignored
+PARSED_FORMAT = "1"
 
 
 @dataclass
@@ -52,19 +65,42 @@ def chart_digest(chart: Path) -> str:
 
 
 class Renderer:
-    """Renders scenarios through one :class:`Helm`, with a disk cache and a run-level memo."""
+    """Renders scenarios through one :class:`Helm` (or the persistent renderer standing in
+    for it), with a disk cache and a run-level memo."""
 
     def __init__(self, helm: Helm | None = None, cache_dir: Path | None = None,
-                 use_cache: bool = True, workers: int | None = None) -> None:
+                 use_cache: bool = True, workers: int | None = None,
+                 backend: str | None = None) -> None:
         self.helm = helm or Helm()
         self.cache_dir = cache_dir or cache.subdir("render")
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.use_cache = use_cache
         self.workers = workers or max(2, (os.cpu_count() or 2))
+        self.backend = backend  # auto | persistent | helm (None: $CHARTGATE_RENDER_BACKEND or auto)
         self._chart_digests: dict[Path, str] = {}
         self._memo: dict[str, Rendered] = {}
+        self._inflight: dict[str, Future[Rendered]] = {}
         self._lock = threading.Lock()
-        self.renders = 0  # helm processes actually spawned (for tests and benchmarks)
+        self._fast: object | None = None  # PersistentRenderer, created on the first real render
+        self._fast_checked = False
+        self.renders = 0  # renders actually done: helm processes or persistent-renderer requests
+
+    @property
+    def persistent(self) -> object | None:
+        """The persistent renderer in use (``None``: one ``helm template`` per render)."""
+        with self._lock:
+            if not self._fast_checked:
+                self._fast_checked = True
+                from chartgate.tools import renderer as fast
+
+                self._fast = fast.for_helm(self.helm, self.backend, workers=os.cpu_count())
+            return self._fast
+
+    def close(self) -> None:
+        """Stop the persistent renderer, if one was started (it is also stopped at exit)."""
+        fast, self._fast = self._fast, None
+        if fast is not None:
+            fast.close()  # type: ignore[attr-defined]
 
     def _digest(self, chart: Path) -> str:
         if chart not in self._chart_digests:
@@ -80,37 +116,73 @@ class Renderer:
             h.update(Path(vf).read_bytes())
         return h.hexdigest()[:32]
 
+    def _template(self, chart: Path, args: TemplateArgs) -> str:
+        fast = self.persistent
+        if fast is not None:
+            from chartgate.tools.renderer import RendererError
+
+            try:
+                return fast.template(chart, args)  # type: ignore[attr-defined, no-any-return]
+            except RendererError as exc:
+                log.warning("persistent renderer failed (%s); rendering with helm", exc)
+        return self.helm.template(chart, args)
+
     def render(self, scenario: Scenario) -> Rendered:
         key = self.key(scenario.chart, scenario.args)
         with self._lock:
-            if key in self._memo:
-                memo = self._memo[key]
-                return Rendered(scenario, memo.manifests, memo.error, 0.0, True)
+            memo = self._memo.get(key)
+            if memo is None:
+                waiting = self._inflight.get(key)
+                if waiting is None:
+                    mine: Future[Rendered] = Future()
+                    self._inflight[key] = mine
+        if memo is not None:
+            return Rendered(scenario, memo.manifests, memo.error, 0.0, True)
+        if waiting is not None:  # the same inputs are being rendered by another thread
+            first = waiting.result()
+            return Rendered(scenario, first.manifests, first.error, 0.0, True)
+        try:
+            result = self._render(scenario, key)
+        except BaseException as exc:
+            with self._lock:
+                self._inflight.pop(key, None)
+            mine.set_exception(exc)
+            raise
+        with self._lock:
+            self._memo[key] = result
+            self._inflight.pop(key, None)
+        mine.set_result(result)
+        return result
+
+    def _render(self, scenario: Scenario, key: str) -> Rendered:
         t0 = time.perf_counter()
         hit = False
         text = err = None
+        manifests: ManifestSet | None = None
         out_file = self.cache_dir / f"{key}.yaml"
         err_file = self.cache_dir / f"{key}.err"
+        parsed_file = self.cache_dir / f"{key}.p{PARSED_FORMAT}.pickle"
         if self.use_cache and out_file.exists():
             text, hit = out_file.read_text(), True
+            manifests = _load_parsed(parsed_file, text)
         elif self.use_cache and err_file.exists():
             err, hit = err_file.read_text(), True
         else:
             try:
                 with self._lock:
                     self.renders += 1
-                text = self.helm.template(scenario.chart, scenario.args)
+                text = self._template(scenario.chart, scenario.args)
                 if self.use_cache:
                     _atomic_write(out_file, text)
             except HelmError as exc:
                 err = exc.message
                 if self.use_cache:
                     _atomic_write(err_file, err)
-        manifests = parse(text) if text is not None else None
-        result = Rendered(scenario, manifests, err, time.perf_counter() - t0, hit)
-        with self._lock:
-            self._memo[key] = result
-        return result
+        if text is not None and manifests is None:
+            manifests = parse(text)
+            if self.use_cache:
+                _atomic_write_bytes(parsed_file, pickle.dumps(manifests, pickle.HIGHEST_PROTOCOL))
+        return Rendered(scenario, manifests, err, time.perf_counter() - t0, hit)
 
     def render_all(self, scenarios: Iterable[Scenario]) -> dict[str, Rendered]:
         items = list(scenarios)
@@ -119,7 +191,24 @@ class Renderer:
         return {s.name: r for s, r in zip(items, results, strict=True)}
 
 
+def _load_parsed(file: Path, text: str) -> ManifestSet | None:
+    """The cached parse of ``text`` (written by this renderer), or ``None`` to parse again."""
+    try:
+        data = pickle.loads(file.read_bytes())
+    except Exception:  # noqa: BLE001 - missing, truncated or from another version: re-parse
+        return None
+    if not isinstance(data, ManifestSet) or data.raw != text:
+        return None
+    return data
+
+
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_bytes(data)
     tmp.replace(path)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from chartgate.manifests import parse
+from chartgate.stages.snapshot import normalise
 from chartgate.tools.helm import Helm, TemplateArgs
 
 CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "clockwork"
@@ -31,4 +32,5 @@ def test_helm3_renders_the_same_objects_as_helm4(profile: str) -> None:
     assert sorted(four.refs()) == sorted(three.refs())
     for doc in four:
         other = three.get(doc.kind, doc.name)
-        assert other.body == doc.body or doc.kind == "Secret", f"{doc.ref} differs between Helm 3 and 4"
+        # generated passwords (and the checksums of them) differ run to run: normalised away
+        assert normalise(other.body) == normalise(doc.body), f"{doc.ref} differs between Helm 3 and 4"

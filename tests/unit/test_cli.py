@@ -51,3 +51,44 @@ def test_tools_status_lists_pinned_versions(capsys: pytest.CaptureFixture[str]) 
     assert main(["tools", "status"]) == 0
     out = capsys.readouterr().out
     assert "helm" in out and "v4.3.1" in out
+
+
+def test_tools_path_and_plugins(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["tools", "path", "helm"]) == 0
+    assert capsys.readouterr().out.strip().endswith("/helm")
+    assert main(["tools", "plugins"]) == 0
+    assert Path(capsys.readouterr().out.strip(), "unittest", "plugin.yaml").exists()
+
+
+def _git_project(tmp_path: Path) -> Path:
+    import shutil
+    import subprocess
+
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "tiny-chart", repo / "chart")
+    scen = repo / "tests" / "scenarios"
+    scen.mkdir(parents=True)
+    (scen / "one.yaml").write_text("release: demo\nexpect: {present: [Deployment/demo-web]}\n")
+    for args in (["init", "-q", "-b", "main"], ["config", "user.email", "t@example.com"],
+                 ["config", "user.name", "t"], ["add", "-A"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+    return repo
+
+
+def test_gate_requires_a_version_bump_when_the_chart_changed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _git_project(tmp_path)
+    monkeypatch.chdir(repo)
+    argv = ["gate", "chart", "--base", "main", "--scenarios", "tests/scenarios",
+            "--stages", "render,assertions"]
+    assert main(argv) == 0
+    assert "skipping" in capsys.readouterr().out
+    values = repo / "chart" / "values.yaml"
+    values.write_text(values.read_text().replace("replicas: 1", "replicas: 2"))
+    assert main(argv) == 1
+    assert "is not greater than 0.1.0" in capsys.readouterr().out
+    chart_yaml = repo / "chart" / "Chart.yaml"
+    chart_yaml.write_text(chart_yaml.read_text().replace("version: 0.1.0", "version: 0.1.1"))
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "bumped 0.1.0 → 0.1.1" in out and "1 scenarios, 2 passed" in out

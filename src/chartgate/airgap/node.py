@@ -221,9 +221,8 @@ def build_node(rootfs_key: str, force: bool = False) -> bool:
     for stale in preload.glob("*.tar"):
         stale.unlink()
     refs = preload_images()
-    tars = []
-    for i, ref in enumerate(refs):
-        tars.append(docker.save([ref], preload / f"{i:02d}.tar"))
+    # one archive: layers shared by the images (the Debian base) are stored once
+    tars = [docker.save(refs, preload / "images.tar")]
     name = f"chartgate-node-build-{os.getpid()}"
     docker.remove_container(name)
     cid = docker.run_detached(rootfs_tag(), name=name, entrypoint="sleep", command=["infinity"],
@@ -242,7 +241,8 @@ def build_node(rootfs_key: str, force: bool = False) -> bool:
         if missing:
             raise RuntimeError(f"preload: containerd in the node lacks {missing} after import")
         docker.exec_(cid, ["pkill", "containerd"], check=False)
-        _wait(cid, ["pgrep", "-x", "containerd"], 60, want_ok=False)
+        # (the sleep PID 1 does not reap: a zombie containerd counts as stopped)
+        _wait(cid, ["sh", "-c", "ps -C containerd -o stat= | grep -qv Z"], 60, want_ok=False)
         docker.exec_(cid, ["rm", "-rf", "/preload", "/var/log/containerd-preload.log"])
         docker.commit(cid, tag, changes=[f"ENTRYPOINT {ENTRYPOINT}", "CMD []",
                                          f"LABEL {steps.KEY_LABEL}={key}"])

@@ -128,8 +128,8 @@ def helm_tool() -> Helm:
 
 
 @pytest.fixture(scope="session")
-def chart_dir(request: pytest.FixtureRequest) -> Path:
-    path = Path(str(request.config.rootpath)) / "deploy" / "helm" / "clockwork"
+def chart_dir(request: pytest.FixtureRequest, e2e_settings: Settings) -> Path:
+    path = e2e_settings.chart or Path(str(request.config.rootpath)) / "deploy" / "helm" / "clockwork"
     if not (path / "Chart.yaml").exists():
         missing(f"no chart at {path}")
     return path

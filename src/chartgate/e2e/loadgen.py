@@ -53,6 +53,9 @@ class LoopResult:
             text += "\n  first errors:\n    " + "\n    ".join(self.errors[:10])
         return text
 
+    def last_version_is(self, version: str) -> bool:
+        return str(self.raw.get("last_version", "")) == version
+
     def finished(self) -> datetime | None:
         return _ts(self.finished_at)
 

@@ -32,12 +32,15 @@ class Settings:
     kubeconfig: str | None
     cluster: str
     artifacts: Path
+    chart: Path | None = None
 
     @classmethod
     def from_env(cls, rootdir: Path) -> Settings:
         art = os.environ.get("CHARTGATE_E2E_ARTIFACTS") or str(rootdir / ".e2e-artifacts")
+        chart = os.environ.get("CHARTGATE_E2E_CHART")
         return cls(real_image=os.environ.get("CLOCKWORK_E2E_IMAGE") or None,
                    real_image_next=os.environ.get("CLOCKWORK_E2E_IMAGE_NEXT") or None,
                    kubeconfig=os.environ.get("CHARTGATE_E2E_KUBECONFIG") or None,
                    cluster=os.environ.get("CHARTGATE_CLUSTER") or DEFAULT_CLUSTER,
-                   artifacts=Path(art))
+                   artifacts=Path(art),
+                   chart=Path(chart).resolve() if chart else None)

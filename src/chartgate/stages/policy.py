@@ -144,25 +144,32 @@ class PolicyEngine:
         return out
 
 
+def _detail(hit: PolicyHit) -> str:
+    """The message without the ``[CLK-…] Kind/name: `` prefix (a Finding carries both)."""
+    prefix = f"[{hit.id}] {hit.object}: "
+    return hit.message[len(prefix):] if hit.message.startswith(prefix) else hit.message
+
+
 def compare(expect: PolicyExpectation, result: ScenarioPolicy, scenario: str) -> list[Finding]:
     """Findings for one scenario: results graded by the expectation, plus missing ids."""
     findings: list[Finding] = []
     wanted = {"deny": expect.deny, "warn": expect.warn}
     for hit in sorted(result.hits, key=lambda h: (h.severity, h.id, h.object, h.path)):
+        text = _detail(hit)
         if hit.severity == "exempt":
-            sev, msg = Severity.NOTE, hit.message
+            sev, msg = Severity.NOTE, text
         else:
             want = wanted[hit.severity]
             if want is None and hit.severity == "deny":
-                sev, msg = Severity.NOTE, f"{hit.message} (not gated: the scenario accepts any deny)"
+                sev, msg = Severity.NOTE, f"{text} (not gated: the scenario accepts any deny)"
             elif want is None:
-                sev, msg = Severity.WARNING, hit.message
+                sev, msg = Severity.WARNING, text
             elif hit.id in want:
-                sev, msg = Severity.NOTE, f"{hit.message} (expected by the scenario)"
+                sev, msg = Severity.NOTE, f"{text} (expected by the scenario)"
             else:
                 expected = ", ".join(want) if want else "none"
                 sev = Severity.ERROR
-                msg = f"{hit.message} (unexpected {hit.severity}: the scenario expects {expected})"
+                msg = f"{text} (unexpected {hit.severity}: the scenario expects {expected})"
         findings.append(Finding(stage=STAGE, rule=hit.id, message=msg, severity=sev,
                                 scenario=scenario, object=hit.object, template=hit.template,
                                 path=hit.path))

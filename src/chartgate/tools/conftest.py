@@ -68,11 +68,13 @@ class Conftest:
         res = proc.run(argv, check=False, timeout=timeout)
         # exit 0: all passed; 1: failures (or warnings with --fail-on-warn); else: an error
         if res.returncode not in (0, 1):
-            raise ConftestError(f"conftest test exited {res.returncode}: {res.stderr.strip() or res.stdout.strip()}")
+            detail = res.stderr.strip() or res.stdout.strip()
+            raise ConftestError(f"conftest test exited {res.returncode}: {detail}")
         try:
             payload = json.loads(res.stdout or "[]")
         except json.JSONDecodeError as exc:
-            raise ConftestError(f"conftest test printed no JSON: {res.stdout[:500]} {res.stderr[:500]}") from exc
+            raise ConftestError(
+                f"conftest test printed no JSON: {res.stdout[:500]} {res.stderr[:500]}") from exc
         return parse_results(payload)
 
     def verify(self, report: str | None = None, timeout: float = 300) -> proc.Result:

@@ -104,7 +104,7 @@ class Helm:
     def unittest(self, chart: Path, junit: Path | None = None,
                  files: Sequence[str] = (), update_snapshots: bool = False) -> proc.Result:
         """Run helm-unittest (installed as a plugin dir, never via its download hook)."""
-        argv = ["unittest", str(chart), "--color=false"]
+        argv = ["unittest", str(chart)]
         if junit:
             argv += ["--output-type", "JUnit", "--output-file", str(junit)]
         for f in files:
@@ -112,7 +112,7 @@ class Helm:
         if update_snapshots:
             argv.append("--update-snapshot")
         argv_full = [str(self.binary), *argv]
-        env = {**self.env, "HELM_PLUGINS": str(bootstrap.plugin_dir())}
+        env = {**self.env, "HELM_PLUGINS": str(bootstrap.plugin_dir()), "NO_COLOR": "1"}
         return proc.run(argv_full, env=env, timeout=self.timeout, check=False)
 
     # --- cluster operations (used by the e2e stage) -------------------------------------

@@ -437,6 +437,10 @@ class Kube:
     def delete_pod(self, name: str, namespace: str, grace_seconds: int | None = None) -> None:
         self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_seconds)
 
+    def set_secret_data(self, name: str, namespace: str, data: Mapping[str, str]) -> None:
+        """Replace keys of an existing Secret (``stringData`` patch)."""
+        self.core.patch_namespaced_secret(name, namespace, {"stringData": dict(data)})
+
     def scale_statefulset(self, name: str, namespace: str, replicas: int) -> None:
         self.apps.patch_namespaced_stateful_set_scale(name, namespace, {"spec": {"replicas": replicas}})
 
@@ -455,17 +459,13 @@ class Kube:
                  timeout: float = 10) -> HttpAnswer:
         """An HTTP request to one pod through the API server's pod proxy (no Service, no
         port-forward): ``/api/v1/namespaces/NS/pods/POD:PORT/proxy/PATH``."""
-        exc_type = self._api_exception()
         resource = f"/api/v1/namespaces/{namespace}/pods/{pod}:{port}/proxy/{path.lstrip('/')}"
-        try:
-            resp = self.api_client.call_api(resource, method, auth_settings=["BearerToken"],
-                                            _preload_content=False, _return_http_data_only=True,
-                                            _request_timeout=timeout)
-            return HttpAnswer(resp.status, resp.data.decode(errors="replace"), dict(resp.headers or {}))
-        except exc_type as exc:
-            status = int(getattr(exc, "status", 0) or 0)
-            return HttpAnswer(status, str(getattr(exc, "body", "") or ""),
-                              dict(getattr(exc, "headers", None) or {}))
+        method_, url, headers, body, post = self.api_client.param_serialize(
+            method=method, resource_path=resource, auth_settings=["BearerToken"])
+        resp = self.api_client.call_api(method_, url, header_params=headers, body=body, post_params=post,
+                                        _request_timeout=timeout)
+        data = resp.read() or b""
+        return HttpAnswer(int(resp.status), data.decode(errors="replace"), dict(resp.getheaders() or {}))
 
     # --- waits ----------------------------------------------------------------------------
     def _wait(self, ref: ObjRef, what: str, check: Check, timeout: float, interval: float,

@@ -16,6 +16,7 @@ stops it on the way out as well.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import datetime as _dt
 import json
 import re
@@ -126,14 +127,17 @@ def _driver(namespaces: Iterable[str]) -> str:
         "",
         "out := {",
     ]
-    row = ('{{"rules": {{name: values | some name, values in p; is_rule(name); count(values) > 0}}, '
-           '"exception": {{x | some k, excs in p; k == "exception"; some exc in excs; some x in exc}}, '
-           '"exemptions": {{e | some k, v in p; k == "exemptions_in_force"; some e in v}}}}')
+    # One input's result: its non-empty deny/warn/violation rules, the rule names its
+    # `exception` switches off (conftest semantics) and the exemptions in force.
+    row = ('{"rules": {name: values | some name, values in p; is_rule(name); count(values) > 0}, '
+           '"exception": {x | some k, excs in p; k == "exception"; some exc in excs; some x in exc}, '
+           '"exemptions": {e | some k, v in p; k == "exemptions_in_force"; some e in v}}')
     for name in namespaces:
         key = json.dumps(name)
         lines.append(f"\t{key}: {{")
         for kind, var in (("docs", "doc"), ("sets", "cfg")):
-            lines.append(f'\t\t"{kind}": [{row.format()} | some {var} in object.get(input, ["{kind}", {key}], []); '
+            source = f'object.get(input, ["{kind}", {key}], [])'
+            lines.append(f'\t\t"{kind}": [{row} | some {var} in {source}; '
                          f"p := data.{name} with input as {var}],")
         lines.append("\t},")
     lines.append("}")
@@ -327,10 +331,8 @@ class OpaServer:
     def stop(self, keep_log: bool = False) -> None:
         """Stop OPA (idempotent)."""
         if self._client is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing must not mask the real error
                 self._client.close_connection()
-            except Exception:  # noqa: BLE001 - closing a session must not mask the real error
-                pass
             self._client = None
         if self._proc is not None:
             proc.stop(self._proc, timeout=5)
@@ -345,8 +347,10 @@ class OpaServer:
     def _load(self, files: list[Path]) -> None:
         """Upload every module (dependencies first: retry until no progress) and the data."""
         assert self._client is not None
-        pending = {f.relative_to(self.policy_dir).as_posix(): f.read_text() for f in files}
-        for module_id, text in pending.items():
+        # Libraries first: a module calling an undefined function does not compile.
+        ordered = sorted(files, key=lambda f: (_package_of(f.read_text()) or "").split(".")[0] != "lib")
+        pending = {f.relative_to(self.policy_dir).as_posix(): f.read_text() for f in ordered}
+        for text in pending.values():
             pkg = _package_of(text)
             if pkg:
                 self.packages.add(pkg)
@@ -369,8 +373,9 @@ class OpaServer:
         if self.data_paths:
             data = load_data_files(self.data_paths)
             for key, value in data.items():
-                self._client.update_or_create_data(value if isinstance(value, dict) else {"value": value},
-                                                   key)
+                if not isinstance(value, dict):
+                    raise OpaError(f"data key {key!r} in {self.data_paths} must hold a mapping")
+                self._client.update_or_create_data(value, key)
         namespaces = self._namespaces or sorted(p for p in self.packages if not p.startswith("lib"))
         self._namespaces = [n for n in namespaces if n in self.packages]
         try:
@@ -380,24 +385,32 @@ class OpaServer:
             raise self._compile_error({DRIVER_ID: list(exc.errors)}) from exc
 
     def _compile_error(self, errors: Mapping[str, list[dict[str, Any]]]) -> PolicyCompileError:
-        lines: list[str] = []
-        locations: list[str] = []
-        seen: set[str] = set()
+        """file:line:col messages; root causes first, follow-on errors only counted.
+
+        When a library module does not compile, every module calling it also fails with
+        "undefined function": those are noise next to the real error."""
+        primary: list[tuple[str, str]] = []
+        follow_on: list[tuple[str, str]] = []
         for module_id, errs in errors.items():
             for err in errs:
                 loc = err.get("location") or {}
                 file = loc.get("file") or module_id
                 where = f"{self.policy_dir / file}:{loc.get('row', '?')}"
-                text = f"{where}:{loc.get('col', '?')}: {err.get('code', 'error')}: {err.get('message', '')}"
-                # An undefined function in a module that only failed because another
-                # module did not compile is noise next to the real error.
-                if text in seen:
-                    continue
-                seen.add(text)
-                locations.append(where)
-                lines.append(text)
+                msg = str(err.get("message", ""))
+                text = f"{where}:{loc.get('col', '?')}: {err.get('code', 'error')}: {msg}"
+                if msg.startswith(("undefined function", "error limit reached")):
+                    follow_on.append((where, text))
+                else:
+                    primary.append((where, text))
+        shown = primary or follow_on[:20]
+        lines = list(dict.fromkeys(t for _, t in shown))
+        if primary and follow_on:
+            files = len({w.rsplit(":", 1)[0] for w, _ in follow_on})
+            lines.append(f"(+ {len(follow_on)} follow-on 'undefined function' errors in {files} modules "
+                         f"that use the ones above)")
         return PolicyCompileError(
-            f"policies in {self.policy_dir} do not compile:\n  " + "\n  ".join(lines), locations)
+            f"policies in {self.policy_dir} do not compile:\n  " + "\n  ".join(lines),
+            list(dict.fromkeys(w for w, _ in shown)))
 
     # --- evaluation ---------------------------------------------------------------------
     @property

@@ -21,7 +21,7 @@ seccompProfile:
 
 {{- define "clockwork.postgresqlContainerSecurityContext" -}}
 allowPrivilegeEscalation: false
-readOnlyRootFilesystem: true
+readOnlyRootFilesystem: {{ .Values.postgresql.readOnlyRootFilesystem }}
 runAsNonRoot: true
 runAsUser: {{ .Values.postgresql.runAsUser }}
 runAsGroup: {{ .Values.postgresql.runAsGroup }}

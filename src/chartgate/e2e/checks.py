@@ -1,4 +1,4 @@
-"""Helpers shared by the clockwork scenarios (names, checks), all wall-clock bounded."""
+"""Checks shared by the clockwork scenarios (object names, goose logs, bounded polling)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ def names(release: str) -> dict[str, str]:
             "secret": f"{full}-secrets", "job": f"{full}-migrate", "postgresql": f"{full}-postgresql"}
 
 
-SERVER = {"app": "clockwork", "component": "server"}  # the plan's `kubectl logs -l app=clockwork,component=server`
+# the plan's `kubectl logs -l app=clockwork,component=server`
+SERVER = {"app": "clockwork", "component": "server"}
 
 
 def server_selector(release: str) -> dict[str, str]:
@@ -41,7 +42,7 @@ def eventually(what: str, fn: Callable[[], T | None], timeout: float = 30, inter
             if value:
                 return value
             last = value
-        except Exception as exc:  # noqa: BLE001 - retried until the deadline
+        except Exception as exc:
             last = f"{type(exc).__name__}: {exc}"
         if time.monotonic() >= deadline:
             raise AssertionError(f"{what}: not true within {timeout:g}s (last: {str(last)[:600]})")

@@ -1,0 +1,213 @@
+"""Scenarios a, g, h on the development install of the deployment plan (step 13):
+
+    helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml \
+        -n clockwork --create-namespace
+
+(plus the stage's environment values: the locally built images). In-cluster PostgreSQL,
+initContainer migrations (values-dev.yaml). The tests share that release and run in
+file order; h uninstalls it, so it is last.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from chartgate.e2e import http
+from chartgate.e2e.checks import (
+    SERVER,
+    assert_goose_applied,
+    eventually,
+    get_ok,
+    migration_log_from_init,
+    names,
+)
+from chartgate.e2e.fixtures import Releases
+from chartgate.e2e.images import AppImages
+from chartgate.e2e.release import Release
+from chartgate.tools.kube import Kube, ObjRef
+from chartgate.tools.kubectl import Kubectl
+
+pytestmark = pytest.mark.e2e
+
+NS = "clockwork"
+RELEASE = "clockwork"
+N = names(RELEASE)
+
+
+@pytest.fixture(scope="module")
+def dev(releases: Releases, kube: Kube) -> Iterator[Release]:
+    rel = releases.new(RELEASE, NS, ("values-dev.yaml",))
+    rel.install(create_namespace=True, timeout="4m")
+    yield rel
+
+
+def test_a_created_resources(dev: Release, watch: Releases, kube: Kube, kubectl: Kubectl,
+                             app_imgs: AppImages) -> None:
+    # kubectl get namespace clockwork / kubectl get configmap -n clockwork
+    assert NS in kubectl.get(["namespace", NS]), "namespace clockwork was not created"
+    cms = kubectl.get(["configmap", "-n", NS])
+    assert N["configmap"] in cms, f"ConfigMap {N['configmap']} not created; kubectl get configmap:\n{cms}"
+    data = kube.get(ObjRef("ConfigMap", N["configmap"], NS)).data or {}
+    assert data.get("ENV") == "development" and data.get("PORT") == "8080", f"ConfigMap data: {data}"
+
+    # kubectl wait --for=condition=available deployment/clockwork-server -n clockwork --timeout=300s
+    kube.wait_deployment_available(N["deployment"], NS, timeout=300)
+    kube.wait_statefulset_ready(N["postgresql"], NS, timeout=120)
+
+    # migrations: values-dev.yaml uses the initContainer strategy → goose ran in every server pod
+    pods = kube.live_pods(NS, SERVER)
+    assert pods, "no server pods (label app=clockwork,component=server)"
+    for pod in pods:
+        assert_goose_applied(migration_log_from_init(kube, NS, pod), f"pod {pod.metadata.name} [migrate]")
+
+    # kubectl logs -l app=clockwork,component=server -n clockwork
+    logs = "\n".join(kube.logs(p.metadata.name, NS, "server") for p in pods)
+    assert "database connection ok" in logs and "listening" in logs, f"server logs:\n{logs[-2000:]}"
+
+    # kubectl port-forward service/clockwork-service 8080:80 -n clockwork; curl the three endpoints
+    with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
+        r = get_ok(pf.url, "/healthz")
+        assert r.body.strip() == "ok", f"/healthz answered {r.body!r}"
+        health = get_ok(pf.url, "/api/health").json()
+        assert health.get("status") == "ok" and health.get("database") == "ok", f"/api/health: {health}"
+        if app_imgs.double:
+            assert health.get("version") == app_imgs.v1_version, f"/api/health version: {health}"
+        root = get_ok(pf.url, "/")
+        assert "text/html" in root.headers.get("content-type", ""), f"/ content-type: {root.headers}"
+        if app_imgs.double:
+            assert "clockwork-client" in root.body, f"/ is not the client's index.html:\n{root.body[:500]}"
+            assert "clockwork-client" in get_ok(pf.url, "/app.js").body, "/app.js is not the client asset"
+
+
+def _create_data(base: str) -> tuple[dict, dict]:
+    name = f"persist-{uuid.uuid4().hex[:8]}"
+    p = http.post(base + "/api/projects", {"name": name, "description": "e2e persistence"})
+    assert p.status == 201, f"POST /api/projects -> {p.status}: {p.body}"
+    project = p.json()
+    c = http.post(base + "/api/categories", {"name": f"{name}-cat", "project_id": project["id"],
+                                             "color": "#123456"})
+    assert c.status == 201, f"POST /api/categories -> {c.status}: {c.body}"
+    return project, c.json()
+
+
+def _assert_data(base: str, project: dict, category: dict, when: str) -> None:
+    projects = get_ok(base, "/api/projects").json()
+    assert any(p["id"] == project["id"] and p["name"] == project["name"] for p in projects), (
+        f"{when}: project {project} missing from GET /api/projects: {projects}")
+    cats = get_ok(base, f"/api/categories?project_id={project['id']}").json()
+    assert any(c["id"] == category["id"] and c["name"] == category["name"] for c in cats), (
+        f"{when}: category {category} missing from GET /api/categories: {cats}")
+
+
+def _pg_password(kube: Kube) -> str:
+    sec = kube.get(ObjRef("Secret", N["postgresql"], NS))
+    return base64.b64decode(sec.data["POSTGRES_PASSWORD"]).decode()
+
+
+def test_g_persistence(dev: Release, watch: Releases, kube: Kube, kubectl: Kubectl,
+                       app_imgs: AppImages) -> None:
+    kube.wait_deployment_available(N["deployment"], NS, timeout=180)
+    with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
+        project, category = _create_data(pf.url)
+        _assert_data(pf.url, project, category, "right after creating")
+
+    # kubectl delete pod <server pod> and the PostgreSQL pod; wait for the replacements
+    old = {p.metadata.name for p in kube.live_pods(NS, SERVER)}
+    pg_pod = f"{N['postgresql']}-0"
+    pg_uid = kube.get(ObjRef("Pod", pg_pod, NS)).metadata.uid
+    for name in old:
+        kube.delete_pod(name, NS)
+    kube.delete_pod(pg_pod, NS)
+    kube.wait_for(ObjRef("Pod", pg_pod, NS), "recreated",
+                  lambda: (kube.exists(ObjRef("Pod", pg_pod, NS))
+                           and kube.get(ObjRef("Pod", pg_pod, NS)).metadata.uid != pg_uid, "old pod"),
+                  timeout=120)
+    kube.wait_statefulset_ready(N["postgresql"], NS, timeout=180)
+    new = kube.wait_pods_ready(NS, SERVER, count=len(old), timeout=180,
+                               owner=ObjRef("Deployment", N["deployment"], NS))
+    assert not old & {p.metadata.name for p in new}, f"server pods were not replaced: {old}"
+    with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
+        _assert_data(pf.url, project, category, "after deleting the server and PostgreSQL pods")
+
+    # helm upgrade (a new image version): data and the generated DB password survive
+    password = _pg_password(kube)
+    repo, tag = AppImages.split(app_imgs.v2)
+    dev.upgrade({"deployment": {"image": {"repository": repo, "tag": tag}}}, timeout="4m")
+    kube.wait_deployment_available(N["deployment"], NS, timeout=180)
+    assert _pg_password(kube) == password, "helm upgrade regenerated the in-cluster PostgreSQL password"
+    with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
+        _assert_data(pf.url, project, category, "after helm upgrade")
+        if app_imgs.double:
+            v = get_ok(pf.url, "/api/health").json().get("version")
+            assert v == app_imgs.v2_version, f"after the upgrade /api/health reports version {v}"
+
+
+KINDS = ("Deployment", "StatefulSet", "Service", "ConfigMap", "Secret", "ServiceAccount",
+         "PersistentVolumeClaim", "Pod", "Job", "PodDisruptionBudget")
+
+
+def _inventory(kube: Kube) -> dict[str, set[str]]:
+    """Objects of the release (label app.kubernetes.io/instance=clockwork) by kind."""
+    sel = f"app.kubernetes.io/instance={RELEASE}"
+    from kubernetes import client
+
+    policy = client.PolicyV1Api(kube.api_client)
+    listers = {
+        "Deployment": lambda: kube.apps.list_namespaced_deployment(NS, label_selector=sel),
+        "StatefulSet": lambda: kube.apps.list_namespaced_stateful_set(NS, label_selector=sel),
+        "Service": lambda: kube.core.list_namespaced_service(NS, label_selector=sel),
+        "ConfigMap": lambda: kube.core.list_namespaced_config_map(NS, label_selector=sel),
+        "Secret": lambda: kube.core.list_namespaced_secret(NS, label_selector=sel),
+        "ServiceAccount": lambda: kube.core.list_namespaced_service_account(NS, label_selector=sel),
+        "PersistentVolumeClaim":
+            lambda: kube.core.list_namespaced_persistent_volume_claim(NS, label_selector=sel),
+        "Pod": lambda: kube.core.list_namespaced_pod(NS, label_selector=sel),
+        "Job": lambda: kube.batch.list_namespaced_job(NS, label_selector=sel),
+        "PodDisruptionBudget": lambda: policy.list_namespaced_pod_disruption_budget(NS, label_selector=sel),
+    }
+    return {k: {o.metadata.name for o in listers[k]().items} for k in KINDS}
+
+
+def test_h_helm_test_and_uninstall(dev: Release, watch: Releases, kube: Kube) -> None:
+    kube.wait_deployment_available(N["deployment"], NS, timeout=180)
+    out = dev.test(timeout="3m")
+    assert "Succeeded" in out, f"helm test output:\n{out}"
+
+    before = _inventory(kube)
+    assert before["Deployment"] and before["Service"] and before["StatefulSet"], f"inventory: {before}"
+    dev.uninstall(timeout="3m")
+    dev_made = watch.made
+    if dev in dev_made:
+        dev_made.remove(dev)  # nothing left to uninstall at teardown
+
+    # Deliberately kept: the PostgreSQL data PVC (StatefulSet volumeClaimTemplates are not
+    # Helm-managed; persistentVolumeClaimRetentionPolicy Retain) and the namespace
+    # (created by --create-namespace, never deleted by helm; a chart-rendered Namespace is
+    # annotated helm.sh/resource-policy: keep).
+    kept = {"PersistentVolumeClaim": {f"data-{N['postgresql']}-0"}}
+
+    def leftovers() -> tuple[bool, str]:
+        now = _inventory(kube)
+        extra = {k: sorted(v - kept.get(k, set())) for k, v in now.items() if v - kept.get(k, set())}
+        return not extra, f"still present: {extra}"
+
+    kube.wait_for(ObjRef("Namespace", NS), "free of the release's objects after helm uninstall",
+                  leftovers, timeout=120)
+    after = _inventory(kube)
+    assert after["PersistentVolumeClaim"] == kept["PersistentVolumeClaim"], (
+        f"the PostgreSQL data PVC should be kept on uninstall (documented); PVCs now: "
+        f"{after['PersistentVolumeClaim']}, before: {before['PersistentVolumeClaim']}")
+    assert kube.namespace_exists(NS), "helm uninstall deleted the namespace"
+    eventually("helm release gone", lambda: not _release_listed(dev), timeout=30)
+
+
+def _release_listed(rel: Release) -> bool:
+    try:
+        rel.history()
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,603 @@
+"""Regenerate tests/policy/fixtures/*.yaml: the negative corpus.
+
+Each fixture is a small rendered set (multi-document YAML) built from the compliant
+objects in policies/lib/testdata_test.rego with one defect. The header declares exactly
+which rule ids must fire:
+
+    # expect: CLK-SEC-001            deny/violation ids (exactly these)
+    # expect-warn: CLK-IMG-002       warn ids (exactly these)
+    # expect-exempt: CLK-SEC-012     ids an exemption switched off
+
+Run: .venv/bin/python tests/policy/make_fixtures.py  (needs the pinned opa)
+The files are committed; tests only read them.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chartgate import proc
+from chartgate.tools import bootstrap
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+OUT = HERE / "fixtures"
+
+
+def testdata() -> dict[str, Any]:
+    res = proc.run(
+        [bootstrap.ensure("opa"), "eval", "-d", ROOT / "policies", "--format", "json", "data.lib.testdata"]
+    )
+    return json.loads(res.stdout)["result"][0]["expressions"][0]["value"]
+
+
+def _walk(obj: Any, path: str) -> tuple[Any, str | int]:
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in path.strip("/").split("/")]
+    cur = obj
+    for p in parts[:-1]:
+        cur = cur[int(p)] if isinstance(cur, list) else cur.setdefault(p, {})
+    last: str | int = parts[-1]
+    if isinstance(cur, list):
+        last = len(cur) if last == "-" else int(last)
+    return cur, last
+
+
+def put(obj: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    obj = copy.deepcopy(obj)
+    parent, key = _walk(obj, path)
+    if isinstance(parent, list) and key == len(parent):
+        parent.append(value)
+    else:
+        parent[key] = value
+    return obj
+
+
+def drop(obj: dict[str, Any], path: str) -> dict[str, Any]:
+    obj = copy.deepcopy(obj)
+    parent, key = _walk(obj, path)
+    del parent[key]
+    return obj
+
+
+C0 = "/spec/template/spec/containers/0"
+POD = "/spec/template/spec"
+VALID = {
+    "clockwork.dev/policy-exempt-reason": "documented in deploy/README.md",
+    "clockwork.dev/policy-exempt-expires": "2099-12-31",
+}
+
+
+def fixtures(
+    td: dict[str, Any],
+) -> dict[str, tuple[str, list[dict[str, Any]], list[str], list[str], list[str]]]:
+    dep, pdb, svc, ing = td["deployment"], td["pdb"], td["service"], td["ingress"]
+    sts, hl, job, hook = td["statefulset"], td["headless_service"], td["migration_job"], td["hook_secret"]
+    hpa, np, cm, ns, secret = td["hpa"], td["netpol"], td["configmap"], td["namespace"], td["secret"]
+    web = [pdb]  # a replicated Deployment needs its PDB
+    csc = f"{C0}/securityContext"
+    psc = f"{POD}/securityContext"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "rel-clockwork-debug", "labels": dep["metadata"]["labels"]},
+        "spec": put(dep["spec"]["template"]["spec"], "/hostPID", True),
+    }
+    no_replicas = drop(dep, "/spec/replicas")
+    f: dict[str, tuple[str, list[dict[str, Any]], list[str], list[str], list[str]]] = {
+        "sec-001-privileged": (
+            "privileged container",
+            [put(dep, f"{csc}/privileged", True), *web],
+            ["CLK-SEC-001"],
+            [],
+            [],
+        ),
+        "sec-001-privileged-init-container": (
+            "privileged initContainer",
+            [
+                put(
+                    dep,
+                    f"{POD}/initContainers",
+                    [
+                        put(
+                            dep["spec"]["template"]["spec"]["containers"][0],
+                            "/securityContext/privileged",
+                            True,
+                        )
+                    ],
+                ),
+                *web,
+            ],
+            ["CLK-SEC-001"],
+            [],
+            [],
+        ),
+        "sec-002-host-network": (
+            "hostNetwork",
+            [put(dep, f"{POD}/hostNetwork", True), *web],
+            ["CLK-SEC-002"],
+            [],
+            [],
+        ),
+        "sec-002-pod-host-pid": ("a bare Pod with hostPID", [pod], ["CLK-SEC-002"], [], []),
+        "sec-003-host-path": (
+            "hostPath volume",
+            [
+                put(
+                    dep, f"{POD}/volumes/-", {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}}
+                ),
+                *web,
+            ],
+            ["CLK-SEC-003"],
+            [],
+            [],
+        ),
+        "sec-003-nfs-volume": (
+            "volume type outside the Restricted list",
+            [put(dep, f"{POD}/volumes/-", {"name": "share", "nfs": {"server": "nfs", "path": "/"}}), *web],
+            ["CLK-SEC-003"],
+            [],
+            [],
+        ),
+        "sec-004-host-port": (
+            "hostPort",
+            [put(dep, f"{C0}/ports/0/hostPort", 8080), *web],
+            ["CLK-SEC-004"],
+            [],
+            [],
+        ),
+        "sec-005-privilege-escalation-unset": (
+            "allowPrivilegeEscalation not set",
+            [drop(dep, f"{csc}/allowPrivilegeEscalation"), *web],
+            ["CLK-SEC-005"],
+            [],
+            [],
+        ),
+        "sec-006-run-as-non-root-false": (
+            "container overrides runAsNonRoot with false",
+            [put(dep, f"{csc}/runAsNonRoot", False), *web],
+            ["CLK-SEC-006"],
+            [],
+            [],
+        ),
+        "sec-007-run-as-root-user": (
+            "runAsUser 0",
+            [put(dep, f"{psc}/runAsUser", 0), *web],
+            ["CLK-SEC-007"],
+            ["CLK-SEC-017"],
+            [],
+        ),
+        "sec-007-supplemental-group-root": (
+            "supplementalGroups contains 0",
+            [put(dep, f"{psc}/supplementalGroups", [0]), *web],
+            ["CLK-SEC-007"],
+            [],
+            [],
+        ),
+        "sec-008-no-drop-all": (
+            "capabilities not dropped",
+            [drop(dep, f"{csc}/capabilities"), *web],
+            ["CLK-SEC-008"],
+            [],
+            [],
+        ),
+        "sec-009-sys-admin": (
+            "SYS_ADMIN added",
+            [put(dep, f"{csc}/capabilities/add", ["SYS_ADMIN"]), *web],
+            ["CLK-SEC-009"],
+            [],
+            [],
+        ),
+        "sec-010-no-seccomp": (
+            "no seccomp profile anywhere",
+            [drop(dep, f"{psc}/seccompProfile"), *web],
+            ["CLK-SEC-010"],
+            [],
+            [],
+        ),
+        "sec-010-unconfined-container": (
+            "container seccomp Unconfined",
+            [put(dep, f"{csc}/seccompProfile", {"type": "Unconfined"}), *web],
+            ["CLK-SEC-010"],
+            [],
+            [],
+        ),
+        "sec-011-proc-mount": (
+            "procMount Unmasked",
+            [put(dep, f"{csc}/procMount", "Unmasked"), *web],
+            ["CLK-SEC-011"],
+            [],
+            [],
+        ),
+        "sec-011-unsafe-sysctl": (
+            "unsafe sysctl",
+            [put(dep, f"{psc}/sysctls", [{"name": "kernel.msgmax", "value": "65536"}]), *web],
+            ["CLK-SEC-011"],
+            [],
+            [],
+        ),
+        "sec-011-apparmor-unconfined": (
+            "AppArmor Unconfined",
+            [put(dep, f"{psc}/appArmorProfile", {"type": "Unconfined"}), *web],
+            ["CLK-SEC-011"],
+            [],
+            [],
+        ),
+        "sec-011-probe-host": (
+            "probe with a host",
+            [put(dep, f"{C0}/readinessProbe/httpGet/host", "169.254.169.254"), *web],
+            ["CLK-SEC-011"],
+            [],
+            [],
+        ),
+        "sec-012-writable-root-filesystem": (
+            "writable root filesystem",
+            [put(dep, f"{csc}/readOnlyRootFilesystem", False), *web],
+            ["CLK-SEC-012"],
+            [],
+            [],
+        ),
+        "sec-012-exempted": (
+            "writable root filesystem with a valid exemption",
+            [
+                put(
+                    put(dep, f"{csc}/readOnlyRootFilesystem", False),
+                    "/metadata/annotations",
+                    {"clockwork.dev/policy-exempt": "CLK-SEC-012", **VALID},
+                ),
+                *web,
+            ],
+            [],
+            [],
+            ["CLK-SEC-012"],
+        ),
+        "sec-012-expired-exemption": (
+            "expired exemption: denied again and reported",
+            [
+                put(
+                    put(dep, f"{csc}/readOnlyRootFilesystem", False),
+                    "/metadata/annotations",
+                    {
+                        "clockwork.dev/policy-exempt": "CLK-SEC-012",
+                        "clockwork.dev/policy-exempt-reason": "postgres",
+                        "clockwork.dev/policy-exempt-expires": "2025-01-01",
+                    },
+                ),
+                *web,
+            ],
+            ["CLK-SEC-012"],
+            ["CLK-EXC-001"],
+            [],
+        ),
+        "exc-001-exemption-without-reason": (
+            "exemption without a reason",
+            [
+                put(
+                    put(dep, f"{csc}/readOnlyRootFilesystem", False),
+                    "/metadata/annotations",
+                    {
+                        "clockwork.dev/policy-exempt": "CLK-SEC-012",
+                        "clockwork.dev/policy-exempt-expires": "2099-12-31",
+                    },
+                ),
+                *web,
+            ],
+            ["CLK-SEC-012"],
+            ["CLK-EXC-001"],
+            [],
+        ),
+        "sec-013-automount-token": (
+            "service account token mounted",
+            [drop(dep, f"{POD}/automountServiceAccountToken"), *web],
+            ["CLK-SEC-013"],
+            [],
+            [],
+        ),
+        "sec-014-literal-password": (
+            "literal password in env",
+            [put(dep, f"{C0}/env/-", {"name": "DB_PASSWORD", "value": "hunter2"}), *web],
+            ["CLK-SEC-014"],
+            [],
+            [],
+        ),
+        "sec-015-secret-in-env": (
+            "Secret read into env",
+            [
+                put(
+                    dep,
+                    f"{C0}/env/-",
+                    {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "db", "key": "url"}}},
+                ),
+                *web,
+            ],
+            [],
+            ["CLK-SEC-015"],
+            [],
+        ),
+        "sec-016-configmap-credentials": (
+            "credentials in a ConfigMap",
+            [put(cm, "/data/DATABASE_URL", "postgres://app:s3cret@db:5432/app")],
+            ["CLK-SEC-016"],
+            [],
+            [],
+        ),
+        "sec-016-unused-secret": (
+            "rendered Secret nothing uses (existingSecret set)",
+            [dep, *web, put(secret, "/metadata/name", "rel-clockwork-generated")],
+            ["CLK-SEC-016"],
+            [],
+            [],
+        ),
+        "sec-017-low-uid": (
+            "runAsUser below 10000",
+            [put(dep, f"{psc}/runAsUser", 1000), *web],
+            [],
+            ["CLK-SEC-017"],
+            [],
+        ),
+        "img-001-latest-tag": (
+            "image :latest",
+            [
+                put(
+                    put(dep, f"{C0}/image", "registry.local/clockwork:latest"),
+                    f"{C0}/imagePullPolicy",
+                    "Always",
+                ),
+                *web,
+            ],
+            ["CLK-IMG-001"],
+            [],
+            [],
+        ),
+        "img-001-no-tag": (
+            "image without a tag",
+            [
+                put(
+                    put(dep, f"{C0}/image", "registry.local:5000/clockwork"),
+                    f"{C0}/imagePullPolicy",
+                    "Always",
+                ),
+                *web,
+            ],
+            ["CLK-IMG-001"],
+            [],
+            [],
+        ),
+        "img-002-tag-if-not-present": (
+            "tag without digest, pull IfNotPresent",
+            [put(dep, f"{C0}/image", "registry.local/clockwork:1.0.0"), *web],
+            [],
+            ["CLK-IMG-002"],
+            [],
+        ),
+        "res-001-no-memory-limit": (
+            "no memory limit",
+            [drop(dep, f"{C0}/resources/limits/memory"), *web],
+            ["CLK-RES-001"],
+            [],
+            [],
+        ),
+        "res-002-no-cpu-limit": (
+            "no CPU limit",
+            [drop(dep, f"{C0}/resources/limits/cpu"), *web],
+            [],
+            ["CLK-RES-002"],
+            [],
+        ),
+        "rel-001-no-readiness-probe": (
+            "no readinessProbe",
+            [drop(dep, f"{C0}/readinessProbe"), *web],
+            ["CLK-REL-001"],
+            [],
+            [],
+        ),
+        "rel-002-identical-probes": (
+            "liveness identical to readiness",
+            [
+                put(
+                    dep,
+                    f"{C0}/livenessProbe",
+                    dep["spec"]["template"]["spec"]["containers"][0]["readinessProbe"],
+                ),
+                *web,
+            ],
+            ["CLK-REL-002"],
+            [],
+            [],
+        ),
+        "rel-003-recreate": (
+            "Recreate strategy",
+            [put(dep, "/spec/strategy", {"type": "Recreate"}), *web],
+            ["CLK-REL-003"],
+            [],
+            [],
+        ),
+        "rel-004-no-prestop": (
+            "web container without preStop sleep",
+            [drop(dep, f"{C0}/lifecycle"), *web],
+            [],
+            ["CLK-REL-004"],
+            [],
+        ),
+        "rel-005-no-pdb": ("two replicas, no PodDisruptionBudget", [dep], ["CLK-REL-005"], [], []),
+        "rel-006-max-unavailable-zero": (
+            "PDB maxUnavailable 0",
+            [dep, put(pdb, "/spec/maxUnavailable", 0)],
+            ["CLK-REL-006"],
+            [],
+            [],
+        ),
+        "rel-006-min-available-all-replicas": (
+            "PDB minAvailable equals replicas",
+            [dep, put(drop(pdb, "/spec/maxUnavailable"), "/spec/minAvailable", 2)],
+            ["CLK-REL-006"],
+            [],
+            [],
+        ),
+        "rel-007-no-spread": (
+            "replicas on one node",
+            [drop(dep, f"{POD}/topologySpreadConstraints"), *web],
+            [],
+            ["CLK-REL-007"],
+            [],
+        ),
+        "rel-008-hpa-min-one": (
+            "HPA minReplicas 1",
+            [no_replicas, put(hpa, "/spec/minReplicas", 1), pdb],
+            ["CLK-REL-008"],
+            [],
+            [],
+        ),
+        "rel-008-hpa-target-missing": (
+            "HPA scales a Deployment the chart does not render",
+            [put(hpa, "/spec/scaleTargetRef/name", "rel-clockwork-old")],
+            ["CLK-REL-008"],
+            [],
+            [],
+        ),
+        "rel-008-target-sets-replicas": (
+            "HPA target also sets replicas",
+            [dep, hpa, pdb],
+            ["CLK-REL-008"],
+            [],
+            [],
+        ),
+        "net-001-pod-not-selected": (
+            "NetworkPolicy does not cover the database",
+            [
+                dep,
+                *web,
+                sts,
+                hl,
+                put(np, "/spec/podSelector/matchLabels/app.kubernetes.io~1component", "server"),
+            ],
+            ["CLK-NET-001"],
+            [],
+            [],
+        ),
+        "net-002-node-port": (
+            "NodePort Service",
+            [put(svc, "/spec/type", "NodePort")],
+            ["CLK-NET-002"],
+            [],
+            [],
+        ),
+        "net-002-load-balancer": (
+            "LoadBalancer without opt-in",
+            [put(svc, "/spec/type", "LoadBalancer")],
+            ["CLK-NET-002"],
+            [],
+            [],
+        ),
+        "net-003-no-tls": ("Ingress without TLS", [drop(ing, "/spec/tls"), svc], ["CLK-NET-003"], [], []),
+        "net-003-backend-missing": ("Ingress backend Service not rendered", [ing], ["CLK-NET-003"], [], []),
+        "api-001-policy-v1beta1": (
+            "removed apiVersion",
+            [dep, put(pdb, "/apiVersion", "policy/v1beta1")],
+            ["CLK-API-001"],
+            [],
+            [],
+        ),
+        "meta-001-missing-chart-label": (
+            "no helm.sh/chart label",
+            [drop(svc, "/metadata/labels/helm.sh~1chart")],
+            ["CLK-META-001"],
+            [],
+            [],
+        ),
+        "meta-001-selector-with-version": (
+            "selector on a mutable label",
+            [
+                put(
+                    put(dep, "/spec/selector/matchLabels/app.kubernetes.io~1version", "1.0.0"),
+                    "/spec/template/metadata/labels/app.kubernetes.io~1version",
+                    "1.0.0",
+                ),
+                *web,
+            ],
+            ["CLK-META-001"],
+            [],
+            [],
+        ),
+        "ns-001-not-restricted": (
+            "Namespace enforces baseline",
+            [put(ns, "/metadata/labels/pod-security.kubernetes.io~1enforce", "baseline")],
+            ["CLK-NS-001"],
+            [],
+            [],
+        ),
+        "ns-001-default-namespace": (
+            "object in default",
+            [put(svc, "/metadata/namespace", "default")],
+            ["CLK-NS-001"],
+            [],
+            [],
+        ),
+        "job-001-no-deadline": (
+            "Job without activeDeadlineSeconds",
+            [drop(job, "/spec/activeDeadlineSeconds"), hook],
+            ["CLK-JOB-001"],
+            [],
+            [],
+        ),
+        "job-001-not-a-hook": (
+            "migration Job that is not a hook",
+            [drop(job, "/metadata/annotations")],
+            ["CLK-JOB-001"],
+            [],
+            [],
+        ),
+        "job-001-hook-reads-release-secret": (
+            "pre-install hook reads a Secret created after hooks",
+            [put(job, f"{POD}/volumes/1/secret/secretName", "rel-clockwork-db"), secret, dep, *web],
+            ["CLK-JOB-001"],
+            [],
+            [],
+        ),
+        "sts-001-no-retention-policy": (
+            "StatefulSet without PVC retention",
+            [drop(sts, "/spec/persistentVolumeClaimRetentionPolicy"), hl],
+            ["CLK-STS-001"],
+            [],
+            [],
+        ),
+        "sts-001-service-not-headless": (
+            "serviceName is not headless",
+            [sts, drop(hl, "/spec/clusterIP")],
+            ["CLK-STS-001"],
+            [],
+            [],
+        ),
+    }
+    return f
+
+
+def header(desc: str, deny: list[str], warn: list[str], exempt: list[str]) -> str:
+    lines = [f"# {desc}"]
+    lines.append(f"# expect: {', '.join(deny)}" if deny else "# expect:")
+    if warn:
+        lines.append(f"# expect-warn: {', '.join(warn)}")
+    if exempt:
+        lines.append(f"# expect-exempt: {', '.join(exempt)}")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    td = testdata()
+    OUT.mkdir(exist_ok=True)
+    for old in OUT.glob("*.yaml"):
+        old.unlink()
+    for name, (desc, docs, deny, warn, exempt) in fixtures(td).items():
+        body = "---\n".join(yaml.safe_dump(d, sort_keys=False) for d in docs)
+        (OUT / f"{name}.yaml").write_text(header(desc, deny, warn, exempt) + "---\n" + body)
+    print(f"wrote {len(list(OUT.glob('*.yaml')))} fixtures to {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

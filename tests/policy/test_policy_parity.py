@@ -1,0 +1,107 @@
+"""Parity: chartgate's batched OPA evaluation reports the same (severity, rule id,
+Kind/name) set as the real, pinned ``conftest test`` on the same rendered files —
+package main per document, package combine with ``--combine``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import corpus
+import pytest
+
+from chartgate.render import Rendered
+from chartgate.stages.policy import PolicyEngine, ScenarioPolicy
+from chartgate.tools.conftest import Conftest
+
+
+def test_parity_fixtures(conftest_tool: Conftest, fixture_results: dict[str, ScenarioPolicy]) -> None:
+    fixtures = corpus.fixtures()
+    theirs = corpus.conftest_keys(conftest_tool, {f.name: f.path for f in fixtures})
+    mismatches = [
+        corpus.diff(f.name, corpus.chartgate_keys(fixture_results[f.name]), theirs[f.name])
+        for f in fixtures
+        if corpus.chartgate_keys(fixture_results[f.name]) != theirs[f.name]
+    ]
+    assert not mismatches, "\n".join(mismatches)
+    assert any(theirs.values()), "conftest reported nothing at all: is it reading the fixtures?"
+
+
+def test_parity_scenarios(
+    conftest_tool: Conftest,
+    policy_scenarios: dict[str, Rendered],
+    scenario_results: dict[str, ScenarioPolicy],
+    tmp_path: Path,
+) -> None:
+    if not policy_scenarios:
+        pytest.skip("no scenario runs the policy stage")
+    files = {}
+    for i, (name, r) in enumerate(sorted(policy_scenarios.items())):
+        assert r.manifests is not None
+        files[name] = tmp_path / f"scenario-{i:03d}.yaml"
+        files[name].write_text(r.manifests.raw)
+    theirs = corpus.conftest_keys(conftest_tool, files)
+    mismatches = [
+        corpus.diff(n, corpus.chartgate_keys(scenario_results[n]), theirs[n])
+        for n in files
+        if corpus.chartgate_keys(scenario_results[n]) != theirs[n]
+    ]
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_parity_data_file_exemption(conftest_tool: Conftest, tmp_path: Path) -> None:
+    """An exemption from the data file is honoured the same way by both."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "exemptions.yaml").write_text(
+        "clockwork:\n  exemptions:\n"
+        "    - {kind: Deployment, name: 'rel-*', rules: [CLK-SEC-012], reason: subchart,"
+        " expires: '2099-01-01'}\n"
+        "    - {kind: Deployment, name: 'rel-*', rules: [CLK-SEC-013], reason: old, expires: '2020-01-01'}\n"
+    )
+    fixture = corpus.load_fixture(corpus.FIXTURES / "sec-012-writable-root-filesystem.yaml")
+    broken = tmp_path / "fixture.yaml"
+    broken.write_text(
+        fixture.path.read_text().replace(
+            "automountServiceAccountToken: false", "automountServiceAccountToken: true"
+        )
+    )
+    manifests = corpus.load_fixture(broken).manifests
+    with PolicyEngine(corpus.POLICIES, [data]) as eng:
+        ours = eng.evaluate({"x": manifests})["x"]
+    assert ours.ids("exempt") == {"CLK-SEC-012"}
+    assert ours.ids("deny") == {"CLK-SEC-013"}
+    assert ours.ids("warn") == {"CLK-EXC-001"}
+    theirs = corpus.conftest_keys(Conftest(corpus.POLICIES, [data], conftest_tool.binary), {"x": broken})["x"]
+    assert corpus.chartgate_keys(ours) == theirs, corpus.diff(
+        "data-file exemption", corpus.chartgate_keys(ours), theirs
+    )
+    exceptions = [
+        r
+        for r in Conftest(corpus.POLICIES, [data], conftest_tool.binary).test([broken])
+        if r.severity == "exception"
+    ]
+    assert any("clk_sec_012" in r.message for r in exceptions), exceptions
+
+
+def test_conftest_json_is_parsed_from_metadata_or_message() -> None:
+    from chartgate.tools.conftest import parse_results
+
+    payload = [{
+        "filename": "a.yaml", "namespace": "main", "successes": 3,
+        "failures": [{"msg": "[CLK-SEC-001] Deployment/web: bad",
+                      "metadata": {"id": "CLK-SEC-001", "resource": "Deployment/web"}}],
+        "warnings": [{"msg": "[CLK-IMG-002] Pod/p: tag"}],
+        "exceptions": [{"msg": "data.main.exception[_][_] == \"clk_sec_012\""}],
+    }]
+    got = {(r.severity, r.id, r.resource, r.file) for r in parse_results(payload)}
+    assert got == {("deny", "CLK-SEC-001", "Deployment/web", "a.yaml"),
+                   ("warn", "CLK-IMG-002", "Pod/p", "a.yaml"),
+                   ("exception", "", "", "a.yaml")}
+
+
+def test_diff_shows_both_sides() -> None:
+    text = corpus.diff("s", {("deny", "CLK-SEC-001", "Deployment/a"), ("warn", "CLK-IMG-002", "Pod/p")},
+                       {("warn", "CLK-IMG-002", "Pod/p"), ("deny", "CLK-NET-002", "Service/s")})
+    assert "only chartgate: deny  CLK-SEC-001" in text
+    assert "only conftest:  deny  CLK-NET-002" in text
+    assert "both (1)" in text
