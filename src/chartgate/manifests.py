@@ -7,6 +7,7 @@ Every stage (assertions, Kubernetes schema, policy, snapshots) reads a
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +125,19 @@ def parse_path(path: str) -> list[Any]:
             parts.append((m.group("fk").strip(), m.group("fv").strip().strip("'\"")))
         pos = m.end()
     return parts
+
+
+def format_path(parts: Iterable[Any]) -> str:
+    """The inverse of :func:`parse_path` for keys and indexes (JSON-schema error paths)."""
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif re.fullmatch(r"[A-Za-z0-9_-]+", str(p)):
+            out += f".{p}" if out else str(p)
+        else:
+            out += f'["{p}"]'
+    return out
 
 
 def resolve(obj: Any, path: str) -> Any:
@@ -249,14 +263,29 @@ def pod_labels(doc: Document) -> Mapping[str, str]:
     return doc.get(meta_path, {}) or {}
 
 
+_PARSED: dict[str, Any] = {}  # document text -> parsed body, shared by identical documents
+_PARSED_MAX = 20_000
+_PARSED_LOCK = threading.Lock()
+
+
 def parse(text: str, notes: str = "") -> ManifestSet:
-    """Parse ``helm template`` output into a :class:`ManifestSet` (one YAML parse per doc)."""
+    """Parse ``helm template`` output into a :class:`ManifestSet` (one YAML parse per doc).
+
+    A document whose text this process already parsed (the same ServiceAccount in every
+    scenario of a matrix) is not parsed again: its body is shared. Bodies are read-only
+    for every stage (copy before changing one, as the snapshot stage does)."""
     docs: list[Document] = []
     for chunk in _SPLIT.split(text):
         if not chunk.strip():
             continue
         m = _SOURCE.search(chunk)
-        body = yaml.load(chunk, Loader=_Loader)
+        body = _PARSED.get(chunk)
+        if body is None:
+            body = yaml.load(chunk, Loader=_Loader)
+            with _PARSED_LOCK:
+                if len(_PARSED) > _PARSED_MAX:
+                    _PARSED.clear()
+                _PARSED[chunk] = body
         if not isinstance(body, dict):
             continue
         docs.append(Document(body=body, source=m.group(1).strip() if m else "", index=len(docs)))

@@ -54,17 +54,17 @@ def make_stage(name: str, config: GateConfig) -> Stage:
         return AssertionsStage()
     if name == "k8s-schema":
         from chartgate.stages.k8s_schema import K8sSchemaStage
-        return K8sSchemaStage()
+        return K8sSchemaStage(result_cache=config.use_cache)
     if name == "values-schema":
         from chartgate.stages.values_schema import ValuesSchemaStage
-        return ValuesSchemaStage()
+        return ValuesSchemaStage(result_cache=config.use_cache)
     if name == "snapshot":
         from chartgate.stages.snapshot import SnapshotStage
         snap_dir = config.snapshot_dir or config.scenarios.parent / "snapshots"
         return SnapshotStage(snap_dir, update=config.update_snapshots, ci=config.ci)
     if name == "policy":
         from chartgate.stages.policy import PolicyStage
-        return PolicyStage(policy_dir=config.policies)
+        return PolicyStage(policy_dir=config.policies, result_cache=config.use_cache)
     raise ValueError(f"unknown stage {name!r}")
 
 
@@ -108,13 +108,17 @@ class Gate:
             return
         if not self.scenarios:
             self.load()
+        for name in self.config.stages:
+            self.stages[name] = make_stage(name, self.config)
+        for stage in self.stages.values():  # e.g. start OPA while rendering
+            warm_up = getattr(stage, "warm_up", None)
+            if warm_up is not None:
+                warm_up()
         t0 = time.perf_counter()
         self.rendered = self.renderer.render_all(self.scenarios)
         hits = sum(r.cache_hit for r in self.rendered.values())
         self.log(f"rendered {len(self.rendered)} scenarios in {time.perf_counter() - t0:.2f}s "
-                 f"({hits} from cache, {self.renderer.renders} helm runs)")
-        for name in self.config.stages:
-            self.stages[name] = make_stage(name, self.config)
+                 f"({hits} from cache, {self.renderer.renders} renders)")
         for name, stage in self.stages.items():
             t1 = time.perf_counter()
             stage.prepare(self.rendered)

@@ -186,16 +186,29 @@ class Renderer:
 
     def render_all(self, scenarios: Iterable[Scenario]) -> dict[str, Rendered]:
         items = list(scenarios)
-        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+        workers = self.workers
+        if self._fast is not None or (not self._fast_checked and _may_use_persistent(self.backend)):
+            # requests in flight keep the renderer's cores busy while Python parses
+            workers = max(workers, 2 * (os.cpu_count() or 2))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(self.render, items))
         return {s.name: r for s, r in zip(items, results, strict=True)}
+
+
+def _may_use_persistent(backend: str | None) -> bool:
+    from chartgate.tools import renderer as fast
+
+    try:
+        return fast.wanted_backend(backend) != "helm"
+    except ValueError:
+        return False
 
 
 def _load_parsed(file: Path, text: str) -> ManifestSet | None:
     """The cached parse of ``text`` (written by this renderer), or ``None`` to parse again."""
     try:
         data = pickle.loads(file.read_bytes())
-    except Exception:  # noqa: BLE001 - missing, truncated or from another version: re-parse
+    except Exception:
         return None
     if not isinstance(data, ManifestSet) or data.raw != text:
         return None

@@ -20,6 +20,11 @@ import yaml
 
 from chartgate.tools.helm import TemplateArgs
 
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
 ALL_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "policy", "snapshot")
 
 
@@ -114,8 +119,13 @@ def _schema() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
+@cache
+def _validator() -> jsonschema.Draft7Validator:
+    return jsonschema.Draft7Validator(_schema())
+
+
 def _validate(raw: Any, file: Path) -> None:
-    validator = jsonschema.Draft7Validator(_schema())
+    validator = _validator()
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
     if errors:
         lines = []
@@ -206,7 +216,7 @@ def _build(raw: Mapping[str, Any], file: Path, defaults: Defaults, name: str | N
 def load_file(file: Path, defaults: Defaults) -> list[Scenario]:
     """One scenario, or every combination of a matrix file."""
     try:
-        raw = yaml.safe_load(file.read_text())
+        raw = yaml.load(file.read_text(), Loader=_Loader)  # safe_load, with libyaml when present
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{file}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

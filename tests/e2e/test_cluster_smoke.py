@@ -167,7 +167,7 @@ def test_service_name_resolves_from_another_pod(smoke: Cluster, smoke_image: str
     fqdn = f"smoke-http.{NS}.svc.cluster.local"
     out = smoke.run_pod("dns-client", smoke_image, [
         "sh", "-c",
-        f"for i in $(seq 1 30); do busybox nslookup {fqdn} && busybox wget -q -T 5 -O - "
+        f"for i in $(seq 1 30); do busybox nslookup {fqdn} && timeout 10 busybox wget -q -O - "
         f"http://smoke-http.{NS}/ && exit 0; sleep 2; done; exit 1"], timeout=150)
     assert svc.spec.cluster_ip in out, out
     assert out.strip().endswith("ok"), out

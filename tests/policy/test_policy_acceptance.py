@@ -10,14 +10,6 @@ from chartgate.stages.policy import ScenarioPolicy
 
 PROFILES = {"prod": ("deny", "warn"), "default": ("deny",), "dev": ("deny",)}
 
-# Chart violations already reported to the lead (rule id, object). While exactly these
-# remain, the test is an expected failure; any other violation fails it; once the chart
-# is fixed it passes.
-KNOWN_CHART_VIOLATIONS = {
-    "prod": {("warn", "CLK-SEC-015", "Deployment/clockwork-server"),
-             ("warn", "CLK-SEC-015", "Job/clockwork-migrate")},
-}
-
 
 @pytest.mark.parametrize("scenario", sorted(PROFILES))
 def test_profile_passes_policies(scenario: str, policy_scenarios: dict[str, Rendered],
@@ -28,6 +20,4 @@ def test_profile_passes_policies(scenario: str, policy_scenarios: dict[str, Rend
     bad = {(h.severity, h.id, h.object) for h in result.hits if h.severity in PROFILES[scenario]}
     report = "\n".join(f"  {h.severity} {h.id} {h.object} ({h.template}): {h.message}"
                        for h in result.hits if (h.severity, h.id, h.object) in bad)
-    if bad and bad == KNOWN_CHART_VIOLATIONS.get(scenario):
-        pytest.xfail(f"known chart violations, reported to the lead:\n{report}")
     assert not bad, f"{scenario}: policy violations\n{report}"

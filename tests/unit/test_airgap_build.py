@@ -121,6 +121,10 @@ def test_containerd_config_for_debian() -> None:
     assert 'sandbox_image = "registry.k8s.io/pause:3.10.1"' in out
     assert "proxy_plugins" not in out and "fuse-overlayfs" not in out
     assert 'bin_dir = "/usr/lib/cni"' in out
+    assert "restrict_oom_score_adj = true" in out
+    with_false = KIND_CONTAINERD + "  restrict_oom_score_adj = false\n"
+    out2 = node.containerd_config(with_false, "p")
+    assert "restrict_oom_score_adj = true" in out2 and "= false" not in out2
     assert '[plugins."io.containerd.grpc.v1.cri".containerd]' in out
     with pytest.raises(RuntimeError):
         node.containerd_config("version = 2\n", "x")
@@ -202,3 +206,52 @@ def test_kind_wrapper_command_lines(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert fake.calls[-1][1:3] == ["create", "cluster"], "no images, no kind load"
     kind.load_images("c", ["a:1"])
     assert fake.calls[-1] == ["/k/kind", "load", "docker-image", "--name", "c", "a:1"]
+
+
+class FakeDockerKind:
+    """In-memory docker + kind state for cluster.down()."""
+
+    def __init__(self, other_cluster: bool = False) -> None:
+        self.containers = {"c-control-plane": ["vol1"]}
+        if other_cluster:
+            self.containers["other-control-plane"] = ["vol2"]
+        self.volumes = {"vol1", "vol2"} if other_cluster else {"vol1"}
+        self.network = True
+        self.clusters = ["c", "other"] if other_cluster else ["c"]
+
+    def install(self, mp: pytest.MonkeyPatch) -> None:
+        mp.setattr(docker, "container_names",
+                   lambda f=(): [c for c in self.containers if any(c.startswith(x.rsplit("=", 1)[1] + "-")
+                                                                   for x in f)])
+        mp.setattr(docker, "container_volumes", lambda c: list(self.containers.get(c, [])))
+        mp.setattr(docker, "volumes", lambda f=(): [])
+        mp.setattr(docker, "volume_exists", lambda v: v in self.volumes)
+        mp.setattr(docker, "networks", lambda f=(): ["kind"] if self.network else [])
+        mp.setattr(docker, "network_containers", lambda n: list(self.containers) if self.network else [])
+        mp.setattr(docker, "remove_container", lambda c: self.containers.pop(c, None))
+        mp.setattr(docker, "remove_volume", lambda v: self.volumes.discard(v))
+        mp.setattr(docker, "remove_network", lambda n: setattr(self, "network", False))
+        mp.setattr(kind, "clusters", lambda: list(self.clusters))
+
+        def delete(name: str, kubeconfig: Path | None = None) -> None:
+            self.clusters.remove(name)
+            self.containers.pop(f"{name}-control-plane", None)  # kind rm -f -v
+
+        mp.setattr(kind, "delete_cluster", delete)
+
+
+def test_down_removes_everything(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path))
+    fake = FakeDockerKind()
+    fake.install(monkeypatch)
+    left = cluster.down("c")
+    assert left == {"containers": [], "volumes": [], "networks": []}
+    assert fake.volumes == set() and not fake.network and fake.clusters == []
+
+
+def test_down_keeps_the_network_another_cluster_uses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path))
+    fake = FakeDockerKind(other_cluster=True)
+    fake.install(monkeypatch)
+    assert cluster.down("c") == {"containers": [], "volumes": [], "networks": []}
+    assert fake.network and fake.volumes == {"vol2"} and fake.clusters == ["other"]

@@ -102,3 +102,17 @@ def test_build_local_builds_a_static_binary(tmp_path: Path) -> None:
     out = go.build_local(mod, ".", tmp_path / "bin" / "hello", ldflags="-X main.v=1.2.3")
     from chartgate import proc
     assert proc.run([out]).stdout.strip() == "hello 1.2.3"
+
+
+def test_a_changed_build_spec_is_rebuilt(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    calls: list[str] = []
+    monkeypatch.setattr(go, "build", _fake_build("v4.3.1", calls))
+    spec = tool("helm")
+    bootstrap.install(spec)
+    changed = dataclasses.replace(spec, ldflags=spec.ldflags + " -X main.extra=1")
+    assert changed.key == spec.key and changed.fingerprint != spec.fingerprint
+    assert not bootstrap.is_installed(changed)
+    bootstrap.install(changed)
+    assert calls == ["helm", "helm"] and bootstrap.is_installed(changed)

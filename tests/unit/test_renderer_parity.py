@@ -14,6 +14,7 @@ same line count); every other byte must be identical.
 from __future__ import annotations
 
 import difflib
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from chartgate.tools.helm import Helm, HelmError, TemplateArgs
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "clockwork"
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9+/=_-]*$")
 SCENARIOS = load_dir(ROOT / "tests" / "scenarios", Defaults(chart=CHART.resolve()))
 
 
@@ -37,9 +39,12 @@ def _volatile_ok(h1: str, h2: str, r: str) -> str:
         if x == z:
             continue
         if x == y:
-            return f"line {i + 1} differs and helm renders it deterministically:\n  helm: {x}\n  renderer: {z}"
-        pre = len(_common_prefix(x, y))
-        suf = len(_common_prefix(x[pre:][::-1], y[pre:][::-1]))
+            return (f"line {i + 1} differs and helm renders it deterministically:\n"
+                    f"  helm: {x}\n  renderer: {z}")
+        # the fixed part ends where the random token starts (random tokens may share a
+        # few characters by chance: cut back to the last non-token character)
+        pre = len(_TOKEN_TAIL.sub("", _common_prefix(x, y)))
+        suf = len(_TOKEN_TAIL.sub("", _common_prefix(x[pre:][::-1], y[pre:][::-1])))
         if not (z.startswith(x[:pre]) and z.endswith(x[len(x) - suf:]) and len(z) >= pre + suf):
             return f"volatile line {i + 1} differs in its fixed part:\n  helm: {x}\n  renderer: {z}"
     return ""

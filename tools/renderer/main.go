@@ -34,6 +34,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -71,6 +72,9 @@ type response struct {
 }
 
 var settings = cli.New()
+
+// noSchemaCache: validate values exactly as helm does, compiling the schema every time
+var noSchemaCache = os.Getenv("CHARTGATE_RENDERER_NO_SCHEMA_CACHE") != ""
 
 func helmVersion() string {
 	if info, ok := debug.ReadBuildInfo(); ok {
@@ -204,6 +208,14 @@ func runInstall(req request, client *action.Install) (*release.Release, error) {
 	if client.Namespace == "" {
 		client.Namespace = settings.Namespace()
 	}
+	if !noSchemaCache && canPrevalidate(ac, client.ReleaseName) {
+		if err, ok := prevalidate(chartRequested, ac, vals); ok {
+			if err != nil {
+				return nil, err
+			}
+			client.SkipSchemaValidation = true // already done, with the compiled schema cached
+		}
+	}
 	ri, err := client.RunWithContext(context.Background(), chartRequested, vals)
 	var rel *release.Release
 	switch r := ri.(type) {
@@ -220,7 +232,15 @@ func runInstall(req request, client *action.Install) (*release.Release, error) {
 
 func main() {
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "requests rendered concurrently")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here (development)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
+	}
 	// helm logs warnings to stderr; keep them there (never on the protocol stream)
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 

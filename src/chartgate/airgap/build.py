@@ -10,8 +10,9 @@ def build_all(force: bool = False, with_postgres: bool = True) -> steps.Progress
     progress = steps.Progress("airgap build" + (" --force" if force else ""))
     steps.say(f"Kubernetes {kubernetes_version()} → node image {node_image()}")
     with progress.step("docker engine (Debian docker.io, capability-filtering runtime if needed)") as rec:
-        rec["detail"] = engine.ensure(steps.say)
-        rec["cached"] = True
+        actions: list[str] = []
+        rec["detail"] = engine.ensure(steps.say, actions)
+        rec["cached"] = not actions
     with progress.step("Debian base image (debootstrap)") as rec:
         rec["cached"] = not base.build(force)
         rec["detail"] = base.tag()
@@ -21,8 +22,7 @@ def build_all(force: bool = False, with_postgres: bool = True) -> steps.Progress
     with progress.step("pause (our static Go program)") as rec:
         rec["cached"] = not binaries.build_pause(force)
     with progress.step("check image tags against `kubeadm config images list`") as rec:
-        binaries.check_image_tags()
-        rec["cached"] = True
+        rec["detail"] = f"{len(binaries.check_image_tags())} images match"
     for component in component_images():
         with progress.step(f"component image {component_images()[component]}") as rec:
             rec["cached"] = not images.build_component(component, force)

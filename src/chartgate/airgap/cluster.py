@@ -56,7 +56,9 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
 
     progress = steps.Progress("cluster up")
     with progress.step("docker engine") as rec:
-        rec["detail"] = engine.ensure(steps.say)
+        actions: list[str] = []
+        rec["detail"] = engine.ensure(steps.say, actions)
+        rec["cached"] = not actions
     chosen = selected_node_image(image)
     airgapped = chosen == node_image() or chosen.startswith(airgap()["node_image"] + ":")
     kubeconfig = kubeconfig_path(name)
@@ -70,7 +72,18 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
             if airgapped and not docker.image_exists(chosen):
                 raise RuntimeError(f"node image {chosen} not found: run `chartgate airgap build` first")
             config = write_config(name, airgapped)
-            kind.create_cluster(name, chosen, config, kubeconfig)
+            try:
+                kind.create_cluster(name, chosen, config, kubeconfig)
+            except Exception:
+                # kind ran with --retain: keep its logs, then leave nothing behind
+                logs = cache.subdir("kind", "logs", f"{name}-{int(time.time())}")
+                kind.export_logs(name, logs)
+                steps.say(f"kind create failed; node logs exported to {logs}")
+                down(name)
+                raise
+            finally:
+                if exists(name):
+                    record_volumes(name)
     with progress.step("node Ready") as rec:
         rec["detail"] = wait_node_ready(kubeconfig, timeout=180)
     refs = [r for r in load if r]
@@ -106,21 +119,39 @@ def wait_node_ready(kubeconfig: Path, timeout: float = 180) -> str:
     raise TimeoutError(f"nodes not Ready after {timeout}s: {last}")
 
 
-def leftovers(name: str = DEFAULT_NAME) -> dict[str, list[str]]:
-    """Containers and volumes of this cluster, and the kind network if nothing uses it."""
+def _volumes_file(name: str) -> Path:
+    return cache.subdir("kind") / f"{name}.volumes"
+
+
+def record_volumes(name: str) -> list[str]:
+    """Remember the (anonymous) volumes of the cluster's node containers — kind's
+    ``--volume /var`` has no label — so ``down`` can prove they are gone."""
+    vols = sorted({v for c in docker.container_names([f"label={CLUSTER_LABEL}={name}"])
+                   for v in docker.container_volumes(c)})
+    known = set(_volumes_file(name).read_text().split()) if _volumes_file(name).exists() else set()
+    _volumes_file(name).write_text("\n".join(sorted(known | set(vols))) + "\n")
+    return vols
+
+
+def leftovers(name: str = DEFAULT_NAME, volumes: list[str] | None = None) -> dict[str, list[str]]:
+    """Containers and volumes of this cluster, and the kind network if it still exists."""
     label = f"label={CLUSTER_LABEL}={name}"
     conts = docker.container_names([label])
-    vols = docker.volumes([f"label={CLUSTER_LABEL}={name}"])
+    vols = set(docker.volumes([label]))
+    vols |= {v for v in volumes or [] if docker.volume_exists(v)}
     nets = [n for n in docker.networks([f"name=^{KIND_NETWORK}$"]) if n == KIND_NETWORK]
-    return {"containers": conts, "volumes": vols, "networks": nets}
+    return {"containers": conts, "volumes": sorted(vols), "networks": nets}
 
 
 def down(name: str = DEFAULT_NAME) -> dict[str, list[str]]:
-    """Delete the cluster, its anonymous volumes and (when unused) the kind network.
+    """Delete the cluster, its volumes and (when no other cluster uses it) the kind network.
     Returns what is left (all lists empty on success)."""
+    vols = record_volumes(name)
+    if _volumes_file(name).exists():
+        vols = sorted(set(vols) | set(_volumes_file(name).read_text().split()))
     if name in kind.clusters():
         kind.delete_cluster(name, kubeconfig_path(name))
-    left = leftovers(name)
+    left = leftovers(name, vols)
     for cid in left["containers"]:
         docker.remove_container(cid)
     for vol in left["volumes"]:
@@ -128,7 +159,9 @@ def down(name: str = DEFAULT_NAME) -> dict[str, list[str]]:
     if KIND_NETWORK in left["networks"] and not docker.network_containers(KIND_NETWORK):
         docker.remove_network(KIND_NETWORK)
     kubeconfig_path(name).unlink(missing_ok=True)
-    left = leftovers(name)
+    left = leftovers(name, vols)
     if left["networks"] and docker.network_containers(KIND_NETWORK):
         left["networks"] = []  # another kind cluster still uses it: not ours to remove
+    if not left["volumes"]:
+        _volumes_file(name).unlink(missing_ok=True)
     return left

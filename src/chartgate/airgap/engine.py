@@ -9,6 +9,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -98,9 +99,13 @@ def _wait_engine(timeout: float, log_file: Path | None) -> None:
                                    (f"; its log ends:\n{tail}" if tail else ""))
 
 
-def ensure(say=print) -> str:
-    """Idempotently: packages installed, daemon.json right, dockerd running. Returns a summary."""
+def ensure(say: Callable[[str], None] = print, actions: list[str] | None = None) -> str:
+    """Idempotently: packages installed, daemon.json right, dockerd running. Returns a
+    summary; what had to be done is appended to ``actions``."""
+    done = actions if actions is not None else []
     added = apt.install(PACKAGES)
+    if added:
+        done.append("apt-get install")
     if added:
         say(f"installed Debian packages: {' '.join(added)}")
     missing = short_bounding_set()
@@ -108,6 +113,8 @@ def ensure(say=print) -> str:
         say(f"capability bounding set lacks {', '.join(sorted(missing))}: "
             f"using the capability-filtering runtime {WRAPPER_PATH}")
     changed = _write_daemon_json(missing)
+    if changed:
+        done.append("daemon.json")
     log_file = cache.subdir("airgap", "logs") / "dockerd.log"
     pid = _dockerd_pid()
     if pid and changed:
@@ -121,6 +128,7 @@ def ensure(say=print) -> str:
             if not shutil.which("dockerd"):
                 raise docker.DockerUnavailable("dockerd is not installed (apt-get install docker.io)")
             say(f"starting dockerd (log: {log_file})")
+            done.append("start dockerd")
             proc.start(["dockerd", "--config-file", str(DAEMON_JSON)], log_file=log_file)
             _wait_engine(START_TIMEOUT, log_file)
     info = docker.info()

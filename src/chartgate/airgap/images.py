@@ -153,7 +153,7 @@ RUN groupadd -r -g 999 postgres \\
  && useradd -r -g postgres -u 999 --home-dir=/var/lib/postgresql --shell=/bin/bash postgres \\
  && mkdir -p /etc/postgresql-common/createcluster.d \\
  && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/chartgate.conf \\
- && apt-get update && apt-get install -y postgresql-{major} postgresql-client-{major} \\
+ && apt-get update && apt-get install -y postgresql-{major} postgresql-client-{major} libnss-wrapper \\
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \\
  && mkdir -p /var/run/postgresql /var/lib/postgresql/data /docker-entrypoint-initdb.d \\
  && chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql \\
@@ -197,6 +197,20 @@ mkdir -p "$PGDATA"
 chmod 700 "$PGDATA" 2>/dev/null || true
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  # An arbitrary uid (e.g. runAsUser: 10001) has no passwd entry and initdb refuses to run:
+  # give it one through nss_wrapper, like the official image.
+  if ! getent passwd "$(id -u)" >/dev/null 2>&1; then
+    for lib in /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so; do
+      if [ -e "$lib" ]; then
+        NSS_WRAPPER_PASSWD="$(mktemp)"
+        NSS_WRAPPER_GROUP="$(mktemp)"
+        export LD_PRELOAD="$lib" NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+        echo "postgres:x:$(id -u):$(id -g):PostgreSQL:$PGDATA:/bin/false" > "$NSS_WRAPPER_PASSWD"
+        echo "postgres:x:$(id -g):" > "$NSS_WRAPPER_GROUP"
+        break
+      fi
+    done
+  fi
   if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
     echo "chartgate postgres: POSTGRES_PASSWORD is required (or POSTGRES_HOST_AUTH_METHOD=trust)" >&2
     exit 1
@@ -228,6 +242,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   done
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
   echo "chartgate postgres: initialized $PGDATA (user $POSTGRES_USER, database $POSTGRES_DB)"
+  if [ -n "${NSS_WRAPPER_PASSWD:-}" ]; then
+    rm -f "$NSS_WRAPPER_PASSWD" "$NSS_WRAPPER_GROUP"
+    unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
+  fi
 fi
 
 exec "$@"

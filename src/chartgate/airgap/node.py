@@ -102,6 +102,15 @@ def containerd_config(kind_text: str, sandbox_image: str) -> str:
     text = re.sub(r'(?m)^\s*sandbox_image\s*=.*$', f'  sandbox_image = "{sandbox_image}"', kind_text)
     if f'sandbox_image = "{sandbox_image}"' not in text:
         raise RuntimeError("kind's containerd config has no sandbox_image line")
+    # Lowering a process's oom_score_adj needs CAP_SYS_RESOURCE, which a short bounding set
+    # (this CI host) lacks: runc then fails every pod sandbox ("failed to update
+    # /proc/self/oom_score_adj: Permission denied"). Restricting clamps pods' values to be no
+    # lower than containerd's own — on a normal host containerd runs at -999, so it changes
+    # nothing there.
+    text, n = re.subn(r'(?m)^(\s*)restrict_oom_score_adj\s*=.*$', r'\1restrict_oom_score_adj = true', text)
+    if not n:
+        text = text.replace('[plugins."io.containerd.grpc.v1.cri"]\n',
+                            '[plugins."io.containerd.grpc.v1.cri"]\n  restrict_oom_score_adj = true\n', 1)
     # drop the [proxy_plugins] tables (up to the next non-proxy table)
     text = re.sub(r'(?ms)^\[proxy_plugins\].*?(?=^\[plugins)', "", text)
     text += (

@@ -74,3 +74,19 @@ def assert_goose_applied(log: str, where: str, version: int = 2) -> None:
     done = GOOSE_DONE.search(log)
     assert len(applied) == 2 and done and int(done.group(1)) == version, (
         f"{where}: goose did not apply 00001/00002 up to version {version}; log:\n{log[-2000:]}")
+
+
+def migration_log(kube: Kube, namespace: str, release: str, pods: list[Any]) -> str:
+    """Where the chart ran goose — the migration Job (``kubectl wait
+    --for=condition=complete job/…-migrate``; ``kubectl logs job/…-migrate``) or the
+    ``migrate`` initContainer of every server pod — and the log(s) of that run."""
+    from chartgate.tools.kube import ObjRef
+
+    job = names(release)["job"]
+    if kube.exists(ObjRef("Job", job, namespace)):
+        kube.wait_job_complete(job, namespace, timeout=120)
+        jpods = [p for p in kube.job_pods(job, namespace) if p.status.phase == "Succeeded"]
+        assert jpods, f"job/{job} completed but no succeeded pod is left to read its log"
+        return kube.logs(jpods[-1].metadata.name, namespace, "migrate")
+    assert pods, "no server pods to look for a migrate initContainer in"
+    return "\n".join(migration_log_from_init(kube, namespace, p) for p in pods[:1])

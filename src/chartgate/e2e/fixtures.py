@@ -261,7 +261,8 @@ class Releases:
             self.kube.delete_namespace(namespace, wait=True, timeout=120)
         rel = Release(self.helm, self.chart, name, namespace, self.kubeconfig, self.workdir,
                       values_files=[str(self.chart / f) for f in values_files],
-                      values=deep_merge(self.env, values or {}))
+                      # the chart puts objects in namespace.name ("use the same value as helm -n")
+                      values=deep_merge(deep_merge(self.env, {"namespace": {"name": namespace}}), values or {}))
         self.made.append(rel)
         self.watch_namespace(namespace)
         return rel

@@ -21,6 +21,7 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
+import importlib.metadata
 import json
 import re
 import threading
@@ -33,10 +34,12 @@ from typing import Any
 import jsonschema
 import yaml
 
-from chartgate.manifests import _SPLIT, Document
+from chartgate.manifests import _SPLIT, Document, format_path
 from chartgate.manifests import _Loader as _Loader
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
+from chartgate.results_cache import ResultCache, body_key
+from chartgate.results_cache import enabled as results_enabled
 from chartgate.stages.assertions import render_failed
 
 STAGE = "k8s-schema"
@@ -245,7 +248,7 @@ def _walk_duplicates(node: yaml.Node, parts: list[Any], out: list[tuple[str, int
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode):
                 if key.value in seen:
-                    out.append((_path([*parts, key.value]), key.start_mark.line + 1))
+                    out.append((format_path([*parts, key.value]), key.start_mark.line + 1))
                 seen.add(key.value)
                 _walk_duplicates(value, [*parts, key.value], out)
     elif isinstance(node, yaml.SequenceNode):
@@ -282,16 +285,15 @@ def _schema_validator(schema: Mapping[str, Any]) -> jsonschema.protocols.Validat
 
 
 # --- the stage ---------------------------------------------------------------------------------
-def _path(parts: Iterable[Any]) -> str:
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", str(p)):
-            out += f".{p}" if out else str(p)
-        else:
-            out += f'["{p}"]'
-    return out
+RESULTS_VERSION = "k8s-schema/1"  # bump when _errors() changes what it reports
+
+
+@cache
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
 
 
 def did_you_mean(key: str, known: Iterable[str]) -> str:
@@ -309,12 +311,12 @@ def _errors(validator: jsonschema.protocols.Validator, body: Mapping[str, Any]) 
             extra = [k for k in e.instance if k not in allowed] or ["?"]
             for k in extra:
                 hint = did_you_mean(k, allowed)
-                out.append((_path([*parts, k]), "additionalProperties", f"unknown field {k!r}{hint}"))
+                out.append((format_path([*parts, k]), "additionalProperties", f"unknown field {k!r}{hint}"))
             continue
         message = e.message
         if e.validator in ("oneOf", "anyOf") and e.context:
             message += " (" + "; ".join(sorted({c.message for c in e.context})) + ")"
-        out.append((_path(parts), str(e.validator), message))
+        out.append((format_path(parts), str(e.validator), message))
     return out
 
 
@@ -324,7 +326,7 @@ class K8sSchemaStage:
     name = STAGE
 
     def __init__(self, crd_schema_dir: Path | None = None, kube_version: str | None = None,
-                 schema_dir: Path | None = None) -> None:
+                 schema_dir: Path | None = None, result_cache: bool = False) -> None:
         self.kube_version = kube_version  # overrides the scenario's when given
         self.root = schema_dir or schema_root()
         self.crd_schema_dir = crd_schema_dir
@@ -332,9 +334,32 @@ class K8sSchemaStage:
             load_crd_dir(crd_schema_dir) if crd_schema_dir else {})
         self._crd_validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
         self.validated = 0  # documents validated (cache misses), for benchmarks
+        self.result_cache = result_cache  # the gate turns it on (CHARTGATE_RESULT_CACHE=0: off)
+        self._disk: dict[Path, ResultCache] = {}
+
+    def _disk_cache(self, directory: Path) -> ResultCache:
+        """Results of built-in kinds persisted across runs, per schema tree."""
+        if directory not in self._disk:
+            salt = "|".join([RESULTS_VERSION, str(directory), _package_version("kubernetes-validate"),
+                             _package_version("jsonschema")])
+            self._disk[directory] = ResultCache(
+                STAGE, salt, enabled_=bool(self.result_cache) and results_enabled())
+        return self._disk[directory]
 
     def prepare(self, rendered: Mapping[str, Rendered]) -> None:
-        """Nothing to batch: validators are built lazily and cached."""
+        """Validate every distinct document of the run once (results from earlier runs are
+        reused from disk), so ``check`` only assembles findings; then persist new results."""
+        for r in rendered.values():
+            if r.manifests is None or not r.scenario.wants(self.name):
+                continue
+            version = resolve_version(self.kube_version or r.scenario.args.kube_version, self.root)
+            for doc in r.manifests:
+                if doc.api_version and doc.kind and doc.kind != "CustomResourceDefinition":
+                    self.validate(doc, version, r.scenario.name)
+            if r.manifests.raw:
+                self._duplicate_keys(r.manifests.raw)
+        for disk in self._disk.values():
+            disk.save()
 
     def check(self, rendered: Rendered) -> list[Finding]:
         if rendered.manifests is None:
@@ -351,7 +376,7 @@ class K8sSchemaStage:
             findings.extend(self.validate(doc, version, rendered.scenario.name, local))
         if rendered.manifests.raw:
             docs = rendered.manifests.documents
-            for index, path, line in duplicate_keys(rendered.manifests.raw):
+            for index, path, line in self._duplicate_keys(rendered.manifests.raw):
                 doc = docs[index]
                 findings.append(Finding(
                     stage=self.name, rule="duplicate-key", scenario=rendered.scenario.name, object=doc.ref,
@@ -359,6 +384,16 @@ class K8sSchemaStage:
                     message=f"duplicate key at line {line} of the rendered document: YAML keeps only "
                             f"the last value, the earlier one is silently lost"))
         return findings
+
+    def _duplicate_keys(self, raw: str) -> list[tuple[int, str, int]]:
+        """:func:`duplicate_keys`, remembered across runs (it composes every document)."""
+        disk = self._disk_cache(Path("duplicate-keys"))
+        key = hashlib.sha1(raw.encode()).hexdigest()
+        found = disk.get(key)
+        if found is None:
+            found = duplicate_keys(raw)
+            disk.put(key, found)
+        return list(found)
 
     def _validator(self, version: SchemaVersion, api_version: str, kind: str,
                    local: Mapping[tuple[str, str], jsonschema.protocols.Validator],
@@ -387,20 +422,28 @@ class K8sSchemaStage:
 
         if not doc.api_version or not doc.kind:
             return [finding("required", "document has no apiVersion or kind")]
-        validator = self._validator(version, doc.api_version, doc.kind, local or {})
-        if validator is None:
-            hint = (f"not in {self.crd_schema_dir} either" if self.crd_schema_dir
-                    else "supply its CRD schema (crd_schema_dir) to validate it")
-            return [finding("unknown-kind", f"no schema for {doc.api_version} {doc.kind} in Kubernetes "
-                                            f"{version.version}; {hint}")]
-        builtin = validator is builtin_validator(version.directory, doc.api_version, doc.kind)
         # the same text parses to the same repr (key order included): a cheap identity for dedupe
-        key = (str(version.directory), hashlib.sha1(repr(doc.body).encode()).hexdigest())
-        errors = _RESULTS.get(key) if builtin else None
+        key = (str(version.directory), body_key(doc.body))
+        # results for built-in kinds: this process's, or an earlier run's (then no validator
+        # needs building at all); a CRD kind is never in either
+        errors = _RESULTS.get(key)
         if errors is None:
+            errors = self._disk_cache(version.directory).get(key[1])
+            if errors is not None:
+                with _LOCK:
+                    _RESULTS[key] = errors
+        if errors is None:
+            validator = self._validator(version, doc.api_version, doc.kind, local or {})
+            if validator is None:
+                hint = (f"not in {self.crd_schema_dir} either" if self.crd_schema_dir
+                        else "supply its CRD schema (crd_schema_dir) to validate it")
+                return [finding("unknown-kind", f"no schema for {doc.api_version} {doc.kind} in Kubernetes "
+                                                f"{version.version}; {hint}")]
+            builtin = validator is builtin_validator(version.directory, doc.api_version, doc.kind)
             errors = _errors(validator, doc.body)
             self.validated += 1
             if builtin:  # built-in schemas never change within a process; CRD ones may
+                self._disk_cache(version.directory).put(key[1], errors)
                 with _LOCK:
                     if len(_RESULTS) > _RESULTS_MAX:
                         _RESULTS.clear()

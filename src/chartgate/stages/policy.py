@@ -16,17 +16,25 @@ Honoured exemptions are reported as notes (tallied, like Polaris' ``<check>-exem
 
 from __future__ import annotations
 
+import contextlib
+import datetime as _dt
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from chartgate.manifests import Document, ManifestSet
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
+from chartgate.results_cache import ResultCache, body_key, digest, files_digest
+from chartgate.results_cache import enabled as results_enabled
 from chartgate.scenario import PolicyExpectation
 from chartgate.tools.opa import Evaluation, OpaServer, RuleResult
+from chartgate.tools.versions import tool
 
 STAGE = "policy"
+RESULTS_VERSION = "policy/1"  # bump when evaluations are read differently
 
 
 def default_policy_dir(start: Path | None = None) -> Path:
@@ -96,7 +104,7 @@ class PolicyEngine:
 
     def __init__(self, policy_dir: Path | None = None, data: Sequence[Path] | None = None,
                  namespace: str = "main", combine_namespace: str = "combine",
-                 server: OpaServer | None = None) -> None:
+                 server: OpaServer | None = None, result_cache: bool = False) -> None:
         self.policy_dir = Path(policy_dir) if policy_dir else default_policy_dir()
         if data is None:
             data = [self.policy_dir / "data"] if (self.policy_dir / "data").is_dir() else []
@@ -105,6 +113,8 @@ class PolicyEngine:
         self.combine_namespace = combine_namespace
         self._server = server
         self._owns_server = server is None
+        self.result_cache = result_cache  # the gate turns it on (CHARTGATE_RESULT_CACHE=0: off)
+        self._results: ResultCache | None = None
 
     def __enter__(self) -> PolicyEngine:
         self.server()
@@ -126,21 +136,54 @@ class PolicyEngine:
             self._server.stop()
             self._server = None
 
+    def results(self) -> ResultCache:
+        """Evaluations persisted across runs. The salt holds everything besides the input
+        that decides them: policy files, data, OPA version, namespaces, and the UTC day
+        (exemptions expire by date)."""
+        if self._results is None:
+            files = sorted(self.policy_dir.rglob("*.rego"))
+            for d in self.data:
+                d = Path(d)
+                files += sorted(p for p in d.rglob("*") if p.is_file()) if d.is_dir() else [d]
+            salt = digest(RESULTS_VERSION, files_digest(files), tool("opa").version, self.namespace,
+                          self.combine_namespace, _dt.datetime.now(_dt.UTC).date().isoformat())
+            self._results = ResultCache(
+                STAGE, salt, enabled_=bool(self.result_cache) and results_enabled())
+        return self._results
+
     def evaluate(self, sets: Mapping[str, ManifestSet]) -> dict[str, ScenarioPolicy]:
-        """``{label: manifests}`` → ``{label: ScenarioPolicy}`` in two batched passes."""
-        server = self.server()
+        """``{label: manifests}`` → ``{label: ScenarioPolicy}`` in two batched passes.
+
+        Package main runs once per *distinct* document (a matrix renders the same
+        ServiceAccount in every scenario), combine once per scenario; results of earlier
+        runs come from :meth:`results`, and OPA starts only if something is left."""
+        cache = self.results()
         labels = list(sets)
         flat: list[tuple[str, Document]] = [(label, d) for label in labels for d in sets[label]]
         out = {label: ScenarioPolicy(documents=len(sets[label])) for label in labels}
-        per_doc = server.evaluate(self.namespace, [d.body for _, d in flat])
-        for (label, doc), ev in zip(flat, per_doc, strict=True):
-            out[label].hits.extend(_hits_for_doc(ev, doc, self.namespace))
-        combined = server.evaluate_combined(
-            self.combine_namespace, [[d.body for d in sets[label]] for label in labels],
-            paths=[f"{label}.yaml" for label in labels])
-        for label, ev in zip(labels, combined, strict=True):
+        doc_keys = ["main|" + body_key(d.body) for _, d in flat]
+        todo: dict[str, Mapping[str, Any]] = {}
+        for key, (_, doc) in zip(doc_keys, flat, strict=True):
+            if key not in todo and key not in cache:
+                todo[key] = doc.body
+        if todo:
+            for key, ev in zip(todo, self.server().evaluate(self.namespace, list(todo.values())),
+                               strict=True):
+                cache.put(key, ev)
+        for key, (label, doc) in zip(doc_keys, flat, strict=True):
+            out[label].hits.extend(_hits_for_doc(cache.get(key), doc, self.namespace))
+        set_keys = [f"combine|{label}|" + body_key([d.body for d in sets[label]]) for label in labels]
+        missing = [i for i, key in enumerate(set_keys) if key not in cache]
+        if missing:
+            combined = self.server().evaluate_combined(
+                self.combine_namespace, [[d.body for d in sets[labels[i]]] for i in missing],
+                paths=[f"{labels[i]}.yaml" for i in missing])
+            for i, ev in zip(missing, combined, strict=True):
+                cache.put(set_keys[i], ev)
+        for label, key in zip(labels, set_keys, strict=True):
             out[label].hits.extend(_hit_for_set(r, sets[label], self.combine_namespace)
-                                   for r in ev.results)
+                                   for r in cache.get(key).results)
+        cache.save()
         return out
 
 
@@ -193,9 +236,10 @@ class PolicyStage:
     name = STAGE
 
     def __init__(self, policy_dir: Path | None = None, data: Sequence[Path] | None = None,
-                 engine: PolicyEngine | None = None) -> None:
-        self.engine = engine or PolicyEngine(policy_dir, data)
+                 engine: PolicyEngine | None = None, result_cache: bool = False) -> None:
+        self.engine = engine or PolicyEngine(policy_dir, data, result_cache=result_cache)
         self.results: dict[str, ScenarioPolicy] = {}
+        self._warming: threading.Thread | None = None
 
     def __enter__(self) -> PolicyStage:
         return self
@@ -210,14 +254,30 @@ class PolicyStage:
     def applies(rendered: Rendered) -> bool:
         return rendered.ok and rendered.manifests is not None and rendered.scenario.wants(STAGE)
 
+    def warm_up(self) -> None:
+        """Start OPA now, in the background (the gate calls this while it renders), unless
+        earlier runs' results for these policies exist (then OPA may not be needed at all).
+        :meth:`prepare` waits for it; a start-up error surfaces there."""
+        if self._warming is not None or self.engine.results().exists():
+            return
+
+        def start() -> None:
+            with contextlib.suppress(Exception):  # prepare() starts again and reports it
+                self.engine.server()
+
+        self._warming = threading.Thread(target=start, name="chartgate-opa-warm-up", daemon=True)
+        self._warming.start()
+
     def prepare(self, rendered: Mapping[str, Rendered]) -> None:
         """Evaluate every scenario in one OPA server, then stop it (nothing lingers)."""
+        warming, self._warming = self._warming, None
         todo = {name: r.manifests for name, r in rendered.items()
                 if self.applies(r) and name not in self.results and r.manifests is not None}
-        if not todo:
-            return
         try:
-            self.results.update(self.engine.evaluate(todo))
+            if warming is not None:
+                warming.join()
+            if todo:
+                self.results.update(self.engine.evaluate(todo))
         finally:
             self.engine.close()
 

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
+from chartgate.manifests import format_path
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
+from chartgate.results_cache import ResultCache, body_key, digest
+from chartgate.results_cache import enabled as results_enabled
 from chartgate.scenario import Scenario
 from chartgate.stages.k8s_schema import did_you_mean
 
@@ -38,8 +41,29 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
     return out
 
 
+try:  # libyaml: the chart's values.yaml is read for every scenario
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_YAML_CACHE: dict[tuple[str, int, int], Any] = {}
+_VALIDATORS: dict[int, tuple[Any, Any]] = {}  # id(schema) -> (schema, validator)
+
+
 def _load_yaml(file: Path) -> dict[str, Any]:
-    data = yaml.safe_load(file.read_text()) if file.is_file() else None
+    """A values file, parsed once per content (callers never mutate the result)."""
+    try:
+        st = file.stat()
+    except OSError:
+        return {}
+    if not file.is_file():
+        return {}
+    key = (str(file), st.st_mtime_ns, st.st_size)
+    if key not in _YAML_CACHE:
+        if len(_YAML_CACHE) > 256:
+            _YAML_CACHE.clear()
+        _YAML_CACHE[key] = yaml.load(file.read_text(), Loader=_Loader)
+    data = _YAML_CACHE[key]
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -72,18 +96,6 @@ def _label(file: Path, chart: Path) -> str:
         return str(file)
 
 
-def key_path(parts: Iterable[Any]) -> str:
-    out = ""
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif re.fullmatch(r"[A-Za-z0-9_-]+", str(p)):
-            out += f".{p}" if out else str(p)
-        else:
-            out += f'["{p}"]'
-    return out
-
-
 def _has(values: Any, parts: Sequence[Any]) -> bool:
     cur = values
     for p in parts:
@@ -105,6 +117,15 @@ def origin(sources: Sequence[tuple[str, Mapping[str, Any]]], parts: Sequence[Any
     return sources[0][0] if sources else ""
 
 
+def jsonschema_version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("jsonschema")
+    except importlib.metadata.PackageNotFoundError:
+        return "?"
+
+
 def load_schema(chart: Path) -> dict[str, Any] | None:
     file = chart / "values.schema.json"
     if not file.is_file():
@@ -114,8 +135,14 @@ def load_schema(chart: Path) -> dict[str, Any] | None:
 
 def validate_values(values: Mapping[str, Any], schema: Mapping[str, Any]) -> list[tuple[list[Any], str, str]]:
     """``(key parts, keyword, message)`` for each error; the message starts with the key."""
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
-    validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    # one validator per schema (its content), reused for every scenario
+    entry = _VALIDATORS.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator)
+        if len(_VALIDATORS) > 64:
+            _VALIDATORS.clear()
+        entry = _VALIDATORS[id(schema)] = (schema, cls(schema, format_checker=cls.FORMAT_CHECKER))
+    validator = entry[1]
     out = []
     for e in sorted(validator.iter_errors(values), key=lambda e: [str(p) for p in e.absolute_path]):
         parts = list(e.absolute_path)
@@ -124,7 +151,7 @@ def validate_values(values: Mapping[str, Any], schema: Mapping[str, Any]) -> lis
             patterns = list(e.schema.get("patternProperties", {})) if isinstance(e.schema, Mapping) else []
             extra = [k for k in e.instance if k not in allowed and not any(re.search(p, k) for p in patterns)]
             for k in extra or ["?"]:
-                key = key_path([*parts, k])
+                key = format_path([*parts, k])
                 hint = did_you_mean(k, allowed)
                 out.append(([*parts, k], "additionalProperties",
                             f"{key}: unknown key (not in values.schema.json){hint}"))
@@ -133,20 +160,39 @@ def validate_values(values: Mapping[str, Any], schema: Mapping[str, Any]) -> lis
                 and isinstance(e.instance, Mapping)):
             for k in e.validator_value:
                 if k not in e.instance:
-                    out.append(([*parts, k], "required", f"{key_path([*parts, k])}: required but not set"))
+                    out.append(([*parts, k], "required", f"{format_path([*parts, k])}: required but not set"))
             continue
-        out.append((parts, str(e.validator), f"{key_path(parts) or '(root)'}: {e.message}"))
+        out.append((parts, str(e.validator), f"{format_path(parts) or '(root)'}: {e.message}"))
     return out
+
+
+RESULTS_VERSION = "values-schema/1"  # bump when validate_values() changes what it reports
 
 
 class ValuesSchemaStage:
     name = STAGE
 
-    def __init__(self) -> None:
+    def __init__(self, result_cache: bool = False) -> None:
         self._schemas: dict[Path, dict[str, Any] | None] = {}
+        self.result_cache = result_cache  # the gate turns it on (CHARTGATE_RESULT_CACHE=0: off)
+        self._disk: dict[Path, ResultCache] = {}
+
+    def _disk_cache(self, chart: Path, schema: Mapping[str, Any]) -> ResultCache:
+        if chart not in self._disk:
+            salt = digest(RESULTS_VERSION, json.dumps(schema, sort_keys=True, default=str),
+                          jsonschema_version())
+            self._disk[chart] = ResultCache(
+                STAGE, salt, enabled_=bool(self.result_cache) and results_enabled())
+        return self._disk[chart]
 
     def prepare(self, rendered: Mapping[str, Rendered]) -> None:
-        """Nothing to batch."""
+        """Validate every scenario's values now (earlier runs' results come from disk)
+        and persist new results; ``check`` then reads them."""
+        for r in rendered.values():
+            if r.ok and r.scenario.wants(self.name):
+                self.check_scenario(r.scenario)
+        for disk in self._disk.values():
+            disk.save()
 
     def check(self, rendered: Rendered) -> list[Finding]:
         return self.check_scenario(rendered.scenario)
@@ -168,8 +214,14 @@ class ValuesSchemaStage:
         for _, values in sources:
             merged = deep_merge(merged, values)
         findings = []
-        for parts, rule, message in validate_values(merged, schema):
-            key = key_path(parts)
+        disk = self._disk_cache(scenario.chart, schema)
+        key = body_key(merged)
+        errors = disk.get(key)
+        if errors is None:
+            errors = validate_values(merged, schema)
+            disk.put(key, errors)
+        for parts, rule, message in errors:
+            key = format_path(parts)
             where = origin(sources, parts)
             findings.append(Finding(stage=self.name, rule=rule, message=f"{message} (from {where})",
                                     scenario=scenario.name, template=where, path=key,

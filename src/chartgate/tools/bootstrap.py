@@ -48,7 +48,11 @@ def _stamp(spec: ToolSpec) -> Path:
 
 
 def is_installed(spec: ToolSpec) -> bool:
-    return _stamp(spec).exists() and (install_dir(spec) / spec.binary).exists()
+    """Built, verified, and from exactly this spec (the stamp's first line is its fingerprint)."""
+    stamp = _stamp(spec)
+    if not stamp.exists() or not (install_dir(spec) / spec.binary).exists():
+        return False
+    return stamp.read_text().split("\n", 1)[0].strip() == spec.fingerprint
 
 
 def verify(spec: ToolSpec, binary: Path) -> str:
@@ -73,7 +77,7 @@ def install(spec: ToolSpec, force: bool = False) -> Path:
     t0 = time.monotonic()
     go.build(spec, dest)
     line = verify(spec, binary)
-    _stamp(spec).write_text(f"{spec.module} {spec.version}\n{line}\n")
+    _stamp(spec).write_text(f"{spec.fingerprint}\n{spec.module} {spec.version}\n{line}\n")
     _say(f"{spec.name} {spec.version}: built in {time.monotonic() - t0:.0f}s ({line})")
     if spec.name == "helm-unittest":
         plugin_dir()

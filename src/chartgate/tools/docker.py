@@ -175,6 +175,18 @@ def volumes(filters: Iterable[str] = ()) -> list[str]:
     return run(args, timeout=60).stdout.split()
 
 
+def container_volumes(container: str) -> list[str]:
+    """Names of the docker volumes (named or anonymous) mounted into a container."""
+    res = run(["inspect", "--type", "container", "--format",
+               '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}} {{end}}{{end}}', container],
+              check=False, timeout=60)
+    return res.stdout.split() if res.returncode == 0 else []
+
+
+def volume_exists(volume: str) -> bool:
+    return run(["volume", "inspect", volume], check=False, timeout=60).returncode == 0
+
+
 def networks(filters: Iterable[str] = ()) -> list[str]:
     args = ["network", "ls", "--format", "{{.Name}}"]
     for flt in filters:

@@ -29,12 +29,13 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import yaml
-from opa_client import OpaClient
-from opa_client.errors import RegoParseError
+
+if TYPE_CHECKING:  # opa_client pulls in aiohttp (~0.3 s): imported when a server starts
+    from opa_client import OpaClient
 
 from chartgate import proc
 from chartgate.tools import bootstrap
@@ -298,6 +299,8 @@ class OpaServer:
                     log_file=self._log)
                 with _LIVE_LOCK:
                     _LIVE.add(self)
+                from opa_client import OpaClient
+
                 self._client = OpaClient(host="127.0.0.1", port=self.port,
                                          timeout=self.query_timeout, retries=0)
                 ok, last_error = self._wait_healthy()
@@ -346,6 +349,8 @@ class OpaServer:
     # --- loading ------------------------------------------------------------------------
     def _load(self, files: list[Path]) -> None:
         """Upload every module (dependencies first: retry until no progress) and the data."""
+        from opa_client.errors import RegoParseError
+
         assert self._client is not None
         # Libraries first: a module calling an undefined function does not compile.
         ordered = sorted(files, key=lambda f: (_package_of(f.read_text()) or "").split(".")[0] != "lib")

@@ -94,7 +94,7 @@ def ensure(src: Path | None = None, stream: bool = False) -> Path:
     tmp = out.parent / f".{BINARY}.partial"
     try:
         go.build_local(src, ".", tmp, stream=stream)
-    except Exception as exc:  # noqa: BLE001 - any build failure means "not available"
+    except Exception as exc:
         raise RendererError(f"building the persistent renderer failed: {exc}") from exc
     tmp.replace(out)
     return out
@@ -168,7 +168,7 @@ class PersistentRenderer:
             if p.stdin:
                 p.stdin.close()
             p.wait(5)
-        except Exception:  # noqa: BLE001
+        except Exception:
             proc.stop(p)
         if p.stdout:
             p.stdout.close()

@@ -27,6 +27,16 @@ class ToolSpec:
     extra_packages: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def fingerprint(self) -> str:
+        """Hash of everything that changes the built binary (a changed ldflag rebuilds)."""
+        import hashlib
+        import json
+
+        fields = [self.module, self.version, self.package, self.binary, self.ldflags,
+                  self.staging, self.cgo, list(self.extra_packages)]
+        return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:16]
+
+    @property
     def key(self) -> str:
         """Cache key: the directory name of the built binary."""
         return f"{self.name}-{self.version}"

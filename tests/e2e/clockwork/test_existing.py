@@ -22,7 +22,7 @@ import uuid
 import pytest
 
 from chartgate.e2e import http
-from chartgate.e2e.checks import assert_goose_applied, get_ok, migration_log_from_init, names, server_selector
+from chartgate.e2e.checks import assert_goose_applied, get_ok, migration_log, names, server_selector
 from chartgate.e2e.fixtures import ExternalPostgres, Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
@@ -79,8 +79,8 @@ def test_b_existing_resources(releases: Releases, watch: Releases, kube: Kube, k
         f"server does not use the external PostgreSQL at {pg.ip} from existing-secret: {start}")
     assert pg.password not in log, "the database password appears in the server log"
 
-    # Migrations (values-dev: initContainer) went to the external database.
-    assert_goose_applied(migration_log_from_init(kube, NS, pod), f"pod {pod.metadata.name} [migrate]")
+    # Migrations (Job or initContainer, as values-dev.yaml says) went to the external database.
+    assert_goose_applied(migration_log(kube, NS, RELEASE, pods), "the chart's migration")
     assert pg.psql("clockwork_b", "SELECT max(version_id) FROM goose_db_version") == "2"
 
     # The API writes to and reads from the external database.

@@ -56,7 +56,7 @@ else generated once per render (cached in .Values so every template sees the sam
 
 {{/* DATABASE_URL of the in-cluster PostgreSQL. */}}
 {{- define "clockwork.postgresqlDatabaseUrl" -}}
-{{- printf "postgres://%s:%s@%s.%s.svc:%d/%s?sslmode=disable" (.Values.postgresql.username | urlquery) (include "clockwork.postgresqlPassword" . | urlquery) (include "clockwork.postgresqlName" .) (include "clockwork.namespace" .) (int .Values.postgresql.port) .Values.postgresql.database -}}
+{{- printf "postgres://%s:%s@%s:%d/%s?sslmode=disable" (.Values.postgresql.username | urlquery) (include "clockwork.postgresqlPassword" . | urlquery) (include "clockwork.postgresqlHost" .) (int .Values.postgresql.port) .Values.postgresql.database -}}
 {{- end -}}
 
 {{/* DATABASE_URL stored in a created app Secret. */}}

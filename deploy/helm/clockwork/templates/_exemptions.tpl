@@ -3,6 +3,8 @@ Policy exemptions (clockwork.dev/policy-exempt*) for what the chart knowingly do
 The clockwork server and goose read DATABASE_URL only from the environment (server
 contract), so the Deployment and the migration Job load the Secret with envFrom
 (CLK-SEC-015, warn); the in-cluster PostgreSQL image reads POSTGRES_PASSWORD from env.
+With the in-cluster PostgreSQL (postgresql.enabled) the migration Job is a post-install
+(not pre-install) hook, since the database is created by the release itself (CLK-JOB-001).
 Merges with user-supplied exemption annotations on the same object.
 Call with (dict "ctx" . "annotations" $userAnnotations "ids" (list "CLK-SEC-015") "reason" "…");
 renders an annotations map (YAML) or nothing.
@@ -34,4 +36,8 @@ renders an annotations map (YAML) or nothing.
 
 {{- define "clockwork.exemptionReason.envSecret" -}}
 CLK-SEC-015: the clockwork server and goose read DATABASE_URL only from the environment (server contract), so the Secret is loaded with envFrom
+{{- end -}}
+
+{{- define "clockwork.exemptionReason.postInstallMigration" -}}
+CLK-JOB-001: the in-cluster PostgreSQL (postgresql.enabled) is created by this release itself, so the first migration runs as a post-install hook (pre-upgrade on upgrades); the Job waits for the database and stays bounded (backoffLimit, activeDeadlineSeconds, ttlSecondsAfterFinished)
 {{- end -}}

@@ -77,7 +77,7 @@ else <release>-<chart name>. Release "clockwork" => clockwork-server, clockwork-
 {{- include "clockwork.derivedName" (list . "postgresql") -}}
 {{- end -}}
 
-{{/* Hook copies of the created ConfigMap/Secret, visible to the pre-install migration Job. */}}
+{{/* Hook copies of the created ConfigMap/Secret, read by the migration hook Job (current revision's data). */}}
 {{- define "clockwork.migrationConfigMapName" -}}
 {{- printf "%s-migration" (include "clockwork.configMapName" . | trunc 243 | trimSuffix "-") -}}
 {{- end -}}
@@ -100,6 +100,26 @@ Effective number of server replicas used for PDB / spreading decisions.
 {{/* "true" when the migration Job hook (and its hook ConfigMap/Secret copies) is rendered. */}}
 {{- define "clockwork.migrationJobEnabled" -}}
 {{- if and .Values.migration.enabled (eq .Values.migration.strategy "job") -}}true{{- end -}}
+{{- end -}}
+
+{{/*
+Helm hook events of the migration Job and its ConfigMap/Secret hook copies.
+External PostgreSQL: pre-install,pre-upgrade (migrate before anything of the release runs).
+In-cluster PostgreSQL (postgresql.enabled): the database is created by this very release,
+so the first migration runs post-install; on upgrade it exists, and pre-upgrade keeps
+"migrate before the new version rolls out".
+*/}}
+{{- define "clockwork.migrationHookEvents" -}}
+{{- if .Values.postgresql.enabled -}}
+post-install,pre-upgrade
+{{- else -}}
+pre-install,pre-upgrade
+{{- end -}}
+{{- end -}}
+
+{{/* In-cluster PostgreSQL Service host (headless Service; DNS answers once the pod is Ready). */}}
+{{- define "clockwork.postgresqlHost" -}}
+{{- printf "%s.%s.svc" (include "clockwork.postgresqlName" .) (include "clockwork.namespace" .) -}}
 {{- end -}}
 
 {{/*

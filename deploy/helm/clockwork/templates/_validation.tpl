@@ -16,8 +16,8 @@ every render runs them. Messages name the offending key.
 {{- if le (int $v.deployment.terminationGracePeriodSeconds) (int $v.deployment.preStopSleepSeconds) -}}
 {{- fail (printf "deployment.terminationGracePeriodSeconds (%v) must be greater than deployment.preStopSleepSeconds (%v)" $v.deployment.terminationGracePeriodSeconds $v.deployment.preStopSleepSeconds) -}}
 {{- end -}}
-{{- if and $v.postgresql.enabled $v.migration.enabled (eq $v.migration.strategy "job") -}}
-{{- fail "migration.strategy=job runs as a pre-install hook, before the in-cluster PostgreSQL exists: use migration.strategy=initContainer with postgresql.enabled=true" -}}
+{{- if and $v.postgresql.enabled (eq (include "clockwork.migrationJobEnabled" .) "true") (ge (int $v.migration.waitForDatabase.timeoutSeconds) (int $v.migration.activeDeadlineSeconds)) -}}
+{{- fail (printf "migration.waitForDatabase.timeoutSeconds (%v) must be lower than migration.activeDeadlineSeconds (%v), or the Job is killed before goose runs" $v.migration.waitForDatabase.timeoutSeconds $v.migration.activeDeadlineSeconds) -}}
 {{- end -}}
 {{- $pdb := $v.podDisruptionBudget -}}
 {{- $min := int (include "clockwork.minReplicas" .) -}}

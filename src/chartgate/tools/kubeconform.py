@@ -1,0 +1,163 @@
+"""The pinned ``kubeconform`` binary (built from its Go module, ``versions.toml``) and
+offline schemas for it.
+
+chartgate validates documents itself (:mod:`chartgate.stages.k8s_schema`); kubeconform is
+here for the benchmark's "usual pipeline" baseline (``helm template | kubeconform -strict
+| conftest test``) and for anyone who wants to cross-check. Its schemas are generated
+locally from the JSON schemas ``kubernetes-validate`` bundles (no download): kubeconform
+wants one standalone file per kind, so each ``<kind>-<group>-<version>.json`` of the
+``v<version>-local-strict`` tree gets the ``_definitions.json`` entries it references
+attached under ``$defs``, with ``$ref`` rewritten to ``#/$defs/...``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from chartgate import cache, proc
+from chartgate.tools import bootstrap
+
+_REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
+LOCATION = ("{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/"
+            "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+
+
+class KubeconformError(RuntimeError):
+    """kubeconform could not run (not: a document is invalid)."""
+
+
+@dataclass(frozen=True)
+class KubeconformResult:
+    """One resource kubeconform reports (``-output json``): ``valid``, ``invalid``,
+    ``error``, ``skipped``."""
+
+    filename: str
+    kind: str
+    name: str
+    version: str
+    status: str
+    msg: str
+
+
+def _kubernetes_validate_version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("kubernetes-validate")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _rewrite(node: Any, needed: set[str]) -> Any:
+    if isinstance(node, dict):
+        out = {}
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str) and _REF.match(v):
+                name = _REF.match(v).group(1)  # type: ignore[union-attr]
+                needed.add(name)
+                out[k] = f"#/$defs/{name}"
+            elif k == "$id":
+                continue
+            else:
+                out[k] = _rewrite(v, needed)
+        return out
+    if isinstance(node, list):
+        return [_rewrite(x, needed) for x in node]
+    return node
+
+
+def standalone(schema: dict[str, Any], definitions: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every definition it references (transitively) attached."""
+    needed: set[str] = set()
+    out = _rewrite(schema, needed)
+    defs: dict[str, Any] = {}
+    todo = set(needed)
+    while todo:
+        name = todo.pop()
+        more: set[str] = set()
+        defs[name] = _rewrite(definitions[name], more)
+        todo |= more - defs.keys()
+    out["$defs"] = defs
+    return out
+
+
+def local_schemas(kube_version: str, kinds: Iterable[tuple[str, str]] | None = None,
+                  dest: Path | None = None) -> Path:
+    """A kubeconform ``-schema-location`` root with standalone strict schemas for
+    ``kube_version`` (``1.34.0``); only ``kinds`` (``(apiVersion, kind)``) if given.
+    Generated once into the cache (keyed by the kubernetes-validate version)."""
+    from chartgate.stages.k8s_schema import resolve_version
+
+    version = resolve_version(kube_version)
+    root = dest or cache.subdir("kubeconform-schemas",
+                                f"kubernetes-validate-{_kubernetes_validate_version()}")
+    out_dir = root / f"v{kube_version.lstrip('v')}-standalone-strict"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    definitions: dict[str, Any] | None = None
+    if kinds is None:
+        files = sorted(p for p in version.directory.glob("*.json") if p.name != "_definitions.json")
+    else:
+        files = []
+        for api_version, kind in kinds:
+            group, _, ver = api_version.rpartition("/")
+            suffix = f"-{group.split('.')[0]}" if group else ""
+            files.append(version.directory / f"{kind.lower()}{suffix}-{ver}.json")
+    for src in files:
+        target = out_dir / src.name
+        if target.exists() or not src.is_file():
+            continue
+        if definitions is None:
+            definitions = json.loads((version.directory / "_definitions.json").read_text())["$defs"]
+        schema = json.loads(src.read_text())
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(standalone(schema, definitions)))
+        tmp.replace(target)
+    return root
+
+
+class Kubeconform:
+    """``kubeconform -strict`` against a local schema root (never the network)."""
+
+    def __init__(self, schema_root: Path, kube_version: str = "1.34.0", binary: Path | None = None,
+                 strict: bool = True) -> None:
+        self.schema_root = Path(schema_root)
+        self.kube_version = kube_version.lstrip("v")
+        self._binary = binary
+        self.strict = strict
+
+    @property
+    def binary(self) -> Path:
+        return self._binary or bootstrap.binary("kubeconform")
+
+    def argv(self, files: Sequence[Path | str] = ()) -> list[str]:
+        args = [str(self.binary), "-kubernetes-version", self.kube_version,
+                "-schema-location", f"{self.schema_root}/{LOCATION}", "-output", "json"]
+        if self.strict:
+            args.append("-strict")
+        return args + [str(f) for f in files]
+
+    def validate(self, files: Sequence[Path | str] = (), text: str | None = None,
+                 timeout: float = 300) -> list[KubeconformResult]:
+        """Validate files (or ``text`` on stdin); every resource's result. Exit code 1
+        means invalid resources, not a failure of kubeconform."""
+        argv = self.argv(files)
+        res = proc.run(argv, input=text, check=False, timeout=timeout)
+        if res.returncode not in (0, 1):
+            detail = res.stderr.strip() or res.stdout.strip()
+            raise KubeconformError(f"kubeconform exited {res.returncode}: {detail}")
+        try:
+            payload = json.loads(res.stdout or "{}")
+        except json.JSONDecodeError as exc:
+            raise KubeconformError(
+                f"kubeconform printed no JSON: {res.stdout[:500]} {res.stderr[:500]}") from exc
+        return [KubeconformResult(str(r.get("filename", "")), str(r.get("kind", "")), str(r.get("name", "")),
+                                  str(r.get("version", "")), str(r.get("status", "")), str(r.get("msg", "")))
+                for r in payload.get("resources") or []]
+
+    def version(self) -> str:
+        return proc.run([self.binary, "-v"]).stdout.strip()
