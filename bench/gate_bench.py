@@ -64,7 +64,7 @@ def gate_once(render_dir: str, backend: str) -> dict[str, Any]:
 
     t_imported = time.perf_counter()
     config = GateConfig(chart=CHART, scenarios=SCENARIOS, stages=GATE_STAGES, policies=POLICIES,
-                        ci=True)
+                        ci=True, progress=bool(os.environ.get("BENCH_PROGRESS")))
     renderer = Renderer(Helm(), cache_dir=Path(render_dir), backend=backend)
     gate = Gate(config, renderer=renderer)
     gate.load()

@@ -17,6 +17,7 @@ from chartgate.tools import docker, kind
 DEFAULT_NAME = "chartgate"
 KIND_NETWORK = "kind"
 CLUSTER_LABEL = "io.x-k8s.kind.cluster"
+SYSTEM_DEPLOYMENTS = (("kube-system", "coredns"), ("local-path-storage", "local-path-provisioner"))
 
 
 def kind_config(airgapped: bool) -> dict:
@@ -86,6 +87,9 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
                     record_volumes(name)
     with progress.step("node Ready") as rec:
         rec["detail"] = wait_node_ready(kubeconfig, timeout=180)
+    with progress.step("CoreDNS and the storage provisioner Available") as rec:
+        rec["detail"] = wait_deployments(kubeconfig, SYSTEM_DEPLOYMENTS if airgapped else
+                                         SYSTEM_DEPLOYMENTS[:1], timeout=180)
     refs = [r for r in load if r]
     if refs:
         with progress.step(f"kind load {len(refs)} image(s)"):
@@ -131,6 +135,33 @@ def record_volumes(name: str) -> list[str]:
     known = set(_volumes_file(name).read_text().split()) if _volumes_file(name).exists() else set()
     _volumes_file(name).write_text("\n".join(sorted(known | set(vols))) + "\n")
     return vols
+
+
+def wait_deployments(kubeconfig: Path, deployments: Iterable[tuple[str, str]],
+                     timeout: float = 180) -> str:
+    """Wait (wall-clock bounded) until each (namespace, name) Deployment is Available."""
+    from kubernetes import client, config
+
+    api = client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    deadline = time.monotonic() + timeout
+    pending = list(deployments)
+    last = ""
+    while pending and time.monotonic() < deadline:
+        for ns, name in list(pending):
+            try:
+                st = api.read_namespaced_deployment_status(name, ns, _request_timeout=10).status
+                conds = {c.type: c.status for c in (st.conditions or [])} if st else {}
+                if st and conds.get("Available") == "True" and (st.available_replicas or 0) >= 1:
+                    pending.remove((ns, name))
+                else:
+                    last = f"{ns}/{name}: {conds}"
+            except Exception as exc:
+                last = f"{ns}/{name}: {str(exc)[:200]}"
+        if pending:
+            time.sleep(2)
+    if pending:
+        raise TimeoutError(f"not Available after {timeout}s: {pending} ({last})")
+    return ", ".join(f"{ns}/{name}" for ns, name in deployments)
 
 
 def leftovers(name: str = DEFAULT_NAME, volumes: list[str] | None = None) -> dict[str, list[str]]:

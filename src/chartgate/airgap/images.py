@@ -157,7 +157,7 @@ RUN groupadd -r -g 999 postgres \\
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \\
  && mkdir -p /var/run/postgresql /var/lib/postgresql/data /docker-entrypoint-initdb.d \\
  && chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql \\
- && chmod 3777 /var/run/postgresql && chmod 700 /var/lib/postgresql/data
+ && chmod 3777 /var/run/postgresql && chmod 1777 /var/lib/postgresql/data
 ENV PATH=/usr/lib/postgresql/{major}/bin:$PATH \\
     PGDATA=/var/lib/postgresql/data \\
     LANG=C.UTF-8

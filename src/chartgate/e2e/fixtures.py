@@ -259,10 +259,11 @@ class Releases:
             values: Mapping[str, Any] | None = None) -> Release:
         if self.kube.namespace_exists(namespace):  # a leftover of an interrupted run
             self.kube.delete_namespace(namespace, wait=True, timeout=120)
+        # the chart puts objects in namespace.name ("use the same value as helm -n")
+        env = deep_merge(self.env, {"namespace": {"name": namespace}})
         rel = Release(self.helm, self.chart, name, namespace, self.kubeconfig, self.workdir,
                       values_files=[str(self.chart / f) for f in values_files],
-                      # the chart puts objects in namespace.name ("use the same value as helm -n")
-                      values=deep_merge(deep_merge(self.env, {"namespace": {"name": namespace}}), values or {}))
+                      values=deep_merge(env, values or {}))
         self.made.append(rel)
         self.watch_namespace(namespace)
         return rel

@@ -240,6 +240,7 @@ def load_crd_dir(directory: Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 # --- duplicate keys (YAML silently keeps the last one) ------------------------------------
 _DUPLICATES: dict[str, list[tuple[int, str, int]]] = {}
+_CHUNK_DUPLICATES: dict[str, list[tuple[str, int]] | bool] = {}  # document text -> its duplicates
 
 
 def _walk_duplicates(node: yaml.Node, parts: list[Any], out: list[tuple[str, int]]) -> None:
@@ -267,11 +268,20 @@ def duplicate_keys(raw: str) -> list[tuple[int, str, int]]:
     for chunk in _SPLIT.split(raw):
         if not chunk.strip():
             continue
-        node = yaml.compose(chunk, Loader=_Loader)
-        if not isinstance(node, yaml.MappingNode):
+        found = _CHUNK_DUPLICATES.get(chunk)  # identical documents recur across scenarios
+        if found is None:
+            node = yaml.compose(chunk, Loader=_Loader)
+            if isinstance(node, yaml.MappingNode):
+                found = []
+                _walk_duplicates(node, [], found)
+            else:
+                found = False
+            with _LOCK:
+                if len(_CHUNK_DUPLICATES) > _RESULTS_MAX:
+                    _CHUNK_DUPLICATES.clear()
+                _CHUNK_DUPLICATES[chunk] = found
+        if found is False:
             continue
-        found: list[tuple[str, int]] = []
-        _walk_duplicates(node, [], found)
         out.extend((index, path, line) for path, line in found)
         index += 1
     with _LOCK:
