@@ -122,7 +122,7 @@ class Renderer:
             from chartgate.tools.renderer import RendererError
 
             try:
-                return fast.template(chart, args)  # type: ignore[attr-defined, no-any-return]
+                return fast.template(chart, args)  # type: ignore[attr-defined]
             except RendererError as exc:
                 log.warning("persistent renderer failed (%s); rendering with helm", exc)
         return self.helm.template(chart, args)

@@ -255,3 +255,37 @@ def test_down_keeps_the_network_another_cluster_uses(monkeypatch: pytest.MonkeyP
     fake.install(monkeypatch)
     assert cluster.down("c") == {"containers": [], "volumes": [], "networks": []}
     assert fake.network and fake.volumes == {"vol2"} and fake.clusters == ["other"]
+
+
+def test_build_image_from_dir_is_cached_by_content(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from chartgate.airgap import base, images
+
+    labels: dict[str, str] = {}
+    builds: list[dict[str, Any]] = []
+    monkeypatch.setattr(base, "build", lambda force=False: False)
+    monkeypatch.setattr(base, "tag", lambda: "chartgate.local/debian:bookworm")
+    monkeypatch.setattr(base, "key", lambda: "basekey")
+    monkeypatch.setattr(docker, "image_label", lambda ref, label: labels.get(ref))
+    monkeypatch.setattr(docker, "image_id_or_none", lambda ref: None)
+    monkeypatch.setattr(docker, "drop_superseded", lambda ref, old: None)
+
+    def fake_build(ctx: Path, tag: str, **kw: Any) -> None:
+        builds.append({"ctx": ctx, "tag": tag, **kw})
+        labels[tag] = kw["labels"][steps.KEY_LABEL]
+
+    monkeypatch.setattr(docker, "build", fake_build)
+    (tmp_path / "Dockerfile").write_text("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
+    (tmp_path / "f").write_text("1")
+    assert images.build_image_from_dir(tmp_path, "x:1", build_args={"V": "1"}) == "x:1"
+    assert builds[0]["build_args"] == {"BASE_IMAGE": "chartgate.local/debian:bookworm", "V": "1"}
+    images.build_image_from_dir(tmp_path, "x:1", build_args={"V": "1"})
+    assert len(builds) == 1, "unchanged context: cached"
+    (tmp_path / "f").write_text("2")
+    images.build_image_from_dir(tmp_path, "x:1", build_args={"V": "1"})
+    images.build_image_from_dir(tmp_path, "x:1", build_args={"V": "2"})
+    images.build_image_from_dir(tmp_path, "x:1", build_args={"V": "2"}, force=True)
+    assert len(builds) == 4
+    with pytest.raises(FileNotFoundError):
+        images.build_image_from_dir(tmp_path / "nope", "x:1")
+    with pytest.raises(FileNotFoundError):
+        images.build_image_from_dir(tmp_path, "x:1", dockerfile=tmp_path / "Other")

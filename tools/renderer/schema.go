@@ -9,6 +9,7 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -73,8 +74,56 @@ func canPrevalidate(ac chart.Accessor, release string) bool {
 	if s == nil {
 		return true
 	}
-	return !bytes.Contains(s, []byte("http://")) && !bytes.Contains(s, []byte("https://")) &&
-		!bytes.Contains(s, []byte("urn:")) || !bytes.Contains(s, []byte(`"$ref"`))
+	return selfContained(s)
+}
+
+var selfContainedCache sync.Map // sha256(schema) -> bool
+
+// selfContained: every $ref points into the document itself and $schema (if any) is a
+// standard draft, so compiling needs no loader at all (helm's http/urn loaders never run).
+func selfContained(schemaJSON []byte) bool {
+	key := sha256.Sum256(schemaJSON)
+	if v, ok := selfContainedCache.Load(key); ok {
+		return v.(bool)
+	}
+	var doc any
+	ok := json.Unmarshal(schemaJSON, &doc) == nil && refsAreLocal(doc, true)
+	selfContainedCache.Store(key, ok)
+	return ok
+}
+
+func refsAreLocal(node any, root bool) bool {
+	switch n := node.(type) {
+	case map[string]any:
+		for k, v := range n {
+			switch k {
+			case "$ref", "$dynamicRef", "$recursiveRef":
+				if s, isStr := v.(string); isStr && !strings.HasPrefix(s, "#") {
+					return false
+				}
+			case "$schema":
+				s, isStr := v.(string)
+				if !isStr || !(strings.HasPrefix(s, "http://json-schema.org/") ||
+					strings.HasPrefix(s, "https://json-schema.org/")) {
+					return false
+				}
+			case "$id", "id":
+				if _, isStr := v.(string); isStr {
+					return false // base URI changes: leave resolution to helm
+				}
+			}
+			if !refsAreLocal(v, false) {
+				return false
+			}
+		}
+	case []any:
+		for _, v := range n {
+			if !refsAreLocal(v, false) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // prevalidate validates the coalesced values like helm's ToRenderValuesWithSchemaValidation

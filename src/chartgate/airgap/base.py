@@ -46,10 +46,12 @@ def build(force: bool = False) -> bool:
             stale.unlink()
         debootstrap.tar(rootfs, tarball)
         shutil.rmtree(rootfs)
+    old_id = docker.image_id_or_none(tag())
     docker.import_tar(tarball, tag(), changes=[
         f"LABEL {steps.KEY_LABEL}={key()}",
         "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         "ENV LANG=C.UTF-8",
         'CMD ["/bin/bash"]',
     ])
+    docker.drop_superseded(tag(), old_id)
     return True

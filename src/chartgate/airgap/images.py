@@ -55,11 +55,13 @@ def build_generated(tag: str, dockerfile: str, files: Mapping[str, Path | str | 
             dest.write_text(content)
             if content.startswith("#!"):
                 dest.chmod(0o755)
+    old_id = docker.image_id_or_none(tag)
     try:
         docker.build(ctx, tag, labels={steps.KEY_LABEL: key},
                      build_args={"BASE_IMAGE": base.tag()})
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
+    docker.drop_superseded(tag, old_id)
     return True
 
 
@@ -83,8 +85,10 @@ def build_image_from_dir(context_dir: str | Path, tag: str, *,
     key = steps.key_of("dir-image", steps.hash_tree(ctx), steps.hash_file(df), args, base.key())
     if not force and docker.image_label(tag, steps.KEY_LABEL) == key:
         return tag
+    old_id = docker.image_id_or_none(tag)
     docker.build(ctx, tag, dockerfile=df if dockerfile else None, build_args=args,
                  labels={steps.KEY_LABEL: key})
+    docker.drop_superseded(tag, old_id)
     return tag
 
 

@@ -234,6 +234,7 @@ def build_node(rootfs_key: str, force: bool = False) -> bool:
     tars = [docker.save(refs, preload / "images.tar")]
     name = f"chartgate-node-build-{os.getpid()}"
     docker.remove_container(name)
+    old_id: str | None = None
     cid = docker.run_detached(rootfs_tag(), name=name, entrypoint="sleep", command=["infinity"],
                               extra=["--security-opt", "seccomp=unconfined"])
     try:
@@ -253,10 +254,12 @@ def build_node(rootfs_key: str, force: bool = False) -> bool:
         # (the sleep PID 1 does not reap: a zombie containerd counts as stopped)
         _wait(cid, ["sh", "-c", "ps -C containerd -o stat= | grep -qv Z"], 60, want_ok=False)
         docker.exec_(cid, ["rm", "-rf", "/preload", "/var/log/containerd-preload.log"])
+        old_id = docker.image_id_or_none(tag)
         docker.commit(cid, tag, changes=[f"ENTRYPOINT {ENTRYPOINT}", "CMD []",
                                          f"LABEL {steps.KEY_LABEL}={key}"])
     finally:
         docker.remove_container(name)
         for t in tars:
             t.unlink(missing_ok=True)
+    docker.drop_superseded(tag, old_id)
     return True

@@ -240,7 +240,8 @@ def load_crd_dir(directory: Path) -> dict[tuple[str, str], dict[str, Any]]:
 
 # --- duplicate keys (YAML silently keeps the last one) ------------------------------------
 _DUPLICATES: dict[str, list[tuple[int, str, int]]] = {}
-_CHUNK_DUPLICATES: dict[str, list[tuple[str, int]] | bool] = {}  # document text -> its duplicates
+# document text -> its duplicate keys (None: not a mapping, not a document)
+_CHUNK_DUPLICATES: dict[str, list[tuple[str, int]] | None] = {}
 
 
 def _walk_duplicates(node: yaml.Node, parts: list[Any], out: list[tuple[str, int]]) -> None:
@@ -268,19 +269,19 @@ def duplicate_keys(raw: str) -> list[tuple[int, str, int]]:
     for chunk in _SPLIT.split(raw):
         if not chunk.strip():
             continue
-        found = _CHUNK_DUPLICATES.get(chunk)  # identical documents recur across scenarios
-        if found is None:
+        if chunk in _CHUNK_DUPLICATES:  # identical documents recur across scenarios
+            found = _CHUNK_DUPLICATES[chunk]
+        else:
             node = yaml.compose(chunk, Loader=_Loader)
+            found = None
             if isinstance(node, yaml.MappingNode):
                 found = []
                 _walk_duplicates(node, [], found)
-            else:
-                found = False
             with _LOCK:
                 if len(_CHUNK_DUPLICATES) > _RESULTS_MAX:
                     _CHUNK_DUPLICATES.clear()
                 _CHUNK_DUPLICATES[chunk] = found
-        if found is False:
+        if found is None:
             continue
         out.extend((index, path, line) for path, line in found)
         index += 1

@@ -107,6 +107,18 @@ def tag(src: str, dst: str) -> None:
     run(["tag", src, dst], timeout=60)
 
 
+def image_id_or_none(ref: str) -> str | None:
+    res = run(["image", "inspect", "--format", "{{.Id}}", ref], check=False, timeout=30)
+    return res.stdout.strip() or None if res.returncode == 0 else None
+
+
+def drop_superseded(ref: str, old_id: str | None) -> None:
+    """After ``ref`` was rebuilt, remove its previous image if nothing else uses it (no
+    ``-f``: an image with other tags or containers stays), so rebuilds don't pile up."""
+    if old_id and old_id != image_id_or_none(ref):
+        run(["image", "rm", old_id], check=False, timeout=120)
+
+
 def remove_image(ref: str) -> None:
     run(["image", "rm", "-f", ref], check=False, timeout=120)
 
