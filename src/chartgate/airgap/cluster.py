@@ -69,6 +69,8 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
         if exists(name):
             rec["cached"] = True
             rec["detail"] = "already running"
+            if not kubeconfig.exists():
+                kubeconfig.write_text(kind.kubeconfig(name))
         else:
             if airgapped and not docker.image_exists(chosen):
                 raise RuntimeError(f"node image {chosen} not found: run `chartgate airgap build` first")

@@ -16,6 +16,7 @@ Environment:
                              instead of the session cluster fixture — reuse between runs.
   CHARTGATE_CLUSTER          kind cluster name to load images into (default chartgate-e2e).
   CHARTGATE_E2E_CHART        test this chart directory instead of deploy/helm/clockwork.
+  CHARTGATE_E2E_HELM_TIMEOUT helm --wait timeout of installs/upgrades/rollbacks (default 4m).
   CHARTGATE_E2E_ARTIFACTS    where failure diagnostics go (default: <rootdir>/.e2e-artifacts).
   CI=true                    a missing prerequisite fails instead of skipping.
 """

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 
 from chartgate.e2e import diagnostics
+from chartgate.e2e.checks import names
 from chartgate.e2e.images import AppImages, app_images, build_loadgen
 from chartgate.e2e.release import Release, deep_merge
 from chartgate.e2e.settings import Settings, missing
 from chartgate.tools.helm import Helm
-from chartgate.tools.kube import Kube
+from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl, KubectlError
 
 __all__ = [
@@ -252,6 +253,7 @@ class Releases:
     kubeconfig: str
     workdir: Path
     env: Mapping[str, Any]
+    helm_timeout: str = "4m"
     made: list[Release] = field(default_factory=list)
     namespaces: list[str] = field(default_factory=list)
 
@@ -264,6 +266,9 @@ class Releases:
         rel = Release(self.helm, self.chart, name, namespace, self.kubeconfig, self.workdir,
                       values_files=[str(self.chart / f) for f in values_files],
                       values=deep_merge(env, values or {}))
+        deployment = ObjRef("Deployment", names(name)["deployment"], namespace)
+        rel.on_error = lambda: self.kube.diagnose(deployment)
+        rel.timeout = self.helm_timeout
         self.made.append(rel)
         self.watch_namespace(namespace)
         return rel
@@ -282,11 +287,12 @@ class Releases:
 
 
 @pytest.fixture(scope="module")
-def releases(request: pytest.FixtureRequest, helm_tool: Helm, kube: Kube, chart_dir: Path,
+def releases(request: pytest.FixtureRequest, e2e_settings: Settings, helm_tool: Helm, kube: Kube,
+             chart_dir: Path,
              e2e_kubeconfig: str, env_values: dict[str, Any], tmp_path_factory: pytest.TempPathFactory,
              ) -> Iterator[Releases]:
     made = Releases(helm_tool, kube, chart_dir, e2e_kubeconfig, tmp_path_factory.mktemp("releases"),
-                    env_values)
+                    env_values, helm_timeout=e2e_settings.helm_timeout)
     request.node.stash[WATCH_KEY] = [made]
     yield made
     made.cleanup()
@@ -303,7 +309,7 @@ def watch(request: pytest.FixtureRequest, releases: Releases, kube: Kube,
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if report.when == "call" and report.failed and WATCH_KEY in item.stash:
+    if report.when in ("setup", "call") and report.failed and WATCH_KEY in item.stash:
         watched = item.stash[WATCH_KEY]
         if len(watched) == 3:
             rels, kube_, settings = watched
@@ -315,8 +321,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
                 (dest / "summary.txt").write_text(summary + "\n")
             except Exception as exc:
                 report.sections.append(("kubernetes diagnostics", f"(collection failed: {exc})"))
-    if report.when == "call":
-        TIMINGS.append((item.nodeid, report.duration))
+    if report.when in ("setup", "call") and (report.when == "call" or report.duration > 1):
+        TIMINGS.append((f"{item.nodeid} [{report.when}]", report.duration))
     return report
 
 

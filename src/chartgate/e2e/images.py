@@ -1,8 +1,8 @@
 """Images of the e2e stage, built offline on the local Debian base.
 
-* the clockwork **contract double** (``tests/e2e/app``) twice — ``clockwork:1.0.0`` and
-  ``clockwork:1.0.1``, differing only in the version they report — plus the tag the
-  deployment plan's ``kubectl set image … server=clockwork:v1.0.1`` names;
+* the clockwork **contract double** (``tests/e2e/app``) three times — ``clockwork:1.0.0``,
+  ``clockwork:1.0.1`` and ``clockwork:v1.0.1`` (the tag the deployment plan's ``kubectl set
+  image … server=clockwork:v1.0.1`` names), differing only in the version they report;
 * the **load generator** (``tests/e2e/loadgen``) for the in-cluster request loop.
 
 Go binaries are built statically with :func:`chartgate.tools.go.build_local`; goose is the
@@ -19,10 +19,11 @@ from pathlib import Path
 
 from chartgate import cache
 from chartgate.e2e.settings import DOUBLE_V1, DOUBLE_V2, Settings
-from chartgate.tools import docker, go
+from chartgate.tools import go
 
 LOADGEN_TAG = "chartgate.local/e2e-loadgen:1"
 PLAN_SET_IMAGE_TAG = "clockwork:v1.0.1"  # deployment plan step 14, verbatim
+PLAN_SET_IMAGE_VERSION = "v1.0.1"  # reported by that image, so the loop can tell it apart
 DOUBLE_CONTENT = ("Dockerfile", ".dockerignore", "server", "migrations-failing", "client")
 
 
@@ -34,7 +35,8 @@ class AppImages:
     v1_version: str
     v2: str
     v2_version: str
-    set_image: str  # what the plan's `kubectl set image` uses (same content as v2)
+    set_image: str  # what the plan's `kubectl set image` uses
+    set_image_version: str
     double: bool  # the contract double (has the test fault switch)
 
     @property
@@ -87,10 +89,10 @@ def app_images(root: Path, settings: Settings) -> AppImages:
     if settings.real_image:
         nxt = settings.real_image_next or settings.real_image
         return AppImages(v1=settings.real_image, v1_version="", v2=nxt, v2_version="",
-                         set_image=nxt, double=False)
+                         set_image=nxt, set_image_version="", double=False)
     app_dir = root / "tests" / "e2e" / "app"
     v1 = build_double(app_dir, DOUBLE_V1, f"clockwork:{DOUBLE_V1}")
     v2 = build_double(app_dir, DOUBLE_V2, f"clockwork:{DOUBLE_V2}")
-    docker.tag(v2, PLAN_SET_IMAGE_TAG)
+    plan = build_double(app_dir, PLAN_SET_IMAGE_VERSION, PLAN_SET_IMAGE_TAG)
     return AppImages(v1=v1, v1_version=DOUBLE_V1, v2=v2, v2_version=DOUBLE_V2,
-                     set_image=PLAN_SET_IMAGE_TAG, double=True)
+                     set_image=plan, set_image_version=PLAN_SET_IMAGE_VERSION, double=True)

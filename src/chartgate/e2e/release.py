@@ -10,17 +10,36 @@ from __future__ import annotations
 
 import copy
 import itertools
+import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from chartgate.tools.helm import Helm
+from chartgate.tools.helm import Helm, HelmError
 
 _counter = itertools.count(1)
+
+
+def _duration(text: str) -> float:
+    m = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", text)
+    return int(m.group(1) or 0) * 60 + int(m.group(2) or 0) if m and text else 600
+
+
+class E2EHelm(Helm):
+    """Helm plus what the e2e stage needs beyond :class:`Helm`'s methods."""
+
+    def rollback_with(self, release: str, revision: int, namespace: str, extra: Sequence[str], *,
+                      timeout: str = "5m", kubeconfig: str | None = None) -> str:
+        """``helm rollback`` with extra flags (e.g. ``--force-conflicts``), waiting."""
+        argv = ["rollback", release, str(revision), "--namespace", namespace, "--wait", "--timeout", timeout,
+                *extra]
+        if kubeconfig:
+            argv += ["--kubeconfig", kubeconfig]
+        return self._run("rollback", argv, timeout=_duration(timeout) + 60).stdout
 
 
 def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,6 +50,11 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
         else:
             out[k] = copy.deepcopy(v)
     return out
+
+
+class ReleaseError(HelmError):
+    """A helm operation failed; the message adds the cluster's view of the culprit
+    (Deployment conditions, pod states, events, container logs)."""
 
 
 @dataclass
@@ -52,6 +76,7 @@ class Release:
     values: Mapping[str, Any] = field(default_factory=dict)  # the environment's overrides
     timeout: str = "4m"
     log: list[Operation] = field(default_factory=list)
+    on_error: Callable[[], str] | None = None  # diagnostics appended to a failed operation
 
     def _values_file(self, extra: Mapping[str, Any] | None) -> str:
         merged = deep_merge(self.values, extra or {})
@@ -62,7 +87,17 @@ class Release:
 
     def _timed(self, action: str, fn: Any) -> str:
         t0 = time.monotonic()
-        out = str(fn())
+        try:
+            out = str(fn())
+        except HelmError as exc:
+            self.log.append(Operation(action, round(time.monotonic() - t0, 1), f"FAILED: {exc.message}"))
+            if self.on_error is None:
+                raise
+            try:
+                diag = self.on_error()
+            except Exception as dexc:
+                diag = f"(diagnostics unavailable: {dexc})"
+            raise ReleaseError(exc.action, f"{exc.message}\n{diag}", exc.argv) from exc
         self.log.append(Operation(action, round(time.monotonic() - t0, 1), out))
         return out
 
@@ -80,7 +115,13 @@ class Release:
             self.name, self.chart, self.namespace, values_files=files, wait=wait,
             timeout=timeout or self.timeout, kubeconfig=self.kubeconfig, upgrade=True, extra=extra))
 
-    def rollback(self, revision: int, *, timeout: str | None = None) -> str:
+    def rollback(self, revision: int, *, timeout: str | None = None, extra: Sequence[str] = ()) -> str:
+        if extra:
+            helm = self.helm if isinstance(self.helm, E2EHelm) else E2EHelm(
+                self.helm.tool, self.helm.binary, self.helm.env, self.helm.timeout)
+            return self._timed("rollback", lambda: helm.rollback_with(
+                self.name, revision, self.namespace, extra, timeout=timeout or self.timeout,
+                kubeconfig=self.kubeconfig))
         return self._timed("rollback", lambda: self.helm.rollback(
             self.name, revision, self.namespace, timeout=timeout or self.timeout, kubeconfig=self.kubeconfig))
 

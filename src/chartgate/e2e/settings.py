@@ -33,6 +33,7 @@ class Settings:
     cluster: str
     artifacts: Path
     chart: Path | None = None
+    helm_timeout: str = "4m"
 
     @classmethod
     def from_env(cls, rootdir: Path) -> Settings:
@@ -43,4 +44,5 @@ class Settings:
                    kubeconfig=os.environ.get("CHARTGATE_E2E_KUBECONFIG") or None,
                    cluster=os.environ.get("CHARTGATE_CLUSTER") or DEFAULT_CLUSTER,
                    artifacts=Path(art),
-                   chart=Path(chart).resolve() if chart else None)
+                   chart=Path(chart).resolve() if chart else None,
+                   helm_timeout=os.environ.get("CHARTGATE_E2E_HELM_TIMEOUT") or "4m")

@@ -46,6 +46,10 @@ def load_images(name: str, images: Iterable[str]) -> None:
         _run(["load", "docker-image", "--name", name, *refs], timeout=900)
 
 
+def kubeconfig(name: str) -> str:
+    return _run(["get", "kubeconfig", "--name", name], timeout=60).stdout
+
+
 def export_logs(name: str, out_dir: Path) -> None:
     _run(["export", "logs", "--name", name, out_dir], timeout=300, check=False)
 

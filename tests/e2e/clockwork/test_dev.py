@@ -41,7 +41,7 @@ N = names(RELEASE)
 @pytest.fixture(scope="module")
 def dev(releases: Releases, kube: Kube) -> Iterator[Release]:
     rel = releases.new(RELEASE, NS, ("values-dev.yaml",))
-    rel.install(create_namespace=True, timeout="4m")
+    rel.install(create_namespace=True)
     yield rel
 
 
@@ -136,7 +136,7 @@ def test_g_persistence(dev: Release, watch: Releases, kube: Kube, kubectl: Kubec
     # helm upgrade (a new image version): data and the generated DB password survive
     password = _pg_password(kube)
     repo, tag = AppImages.split(app_imgs.v2)
-    dev.upgrade({"deployment": {"image": {"repository": repo, "tag": tag}}}, timeout="4m")
+    dev.upgrade({"deployment": {"image": {"repository": repo, "tag": tag}}})
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     assert _pg_password(kube) == password, "helm upgrade regenerated the in-cluster PostgreSQL password"
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:

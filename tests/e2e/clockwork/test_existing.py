@@ -46,7 +46,7 @@ def test_b_existing_resources(releases: Releases, watch: Releases, kube: Kube, k
     kubectl.create_configmap("existing-config", NS, {"PORT": "8080"})
     kubectl.create_secret_generic("existing-secret", NS, {"DATABASE_URL": db_url})
 
-    rel.install(create_namespace=False, timeout="4m",
+    rel.install(create_namespace=False,
                 extra=[*PLAN_SET, "--set", "postgresql.enabled=false"])
     kube.wait_deployment_available(N["deployment"], NS, timeout=240)
 

@@ -39,7 +39,7 @@ def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: 
     kubectl.create_secret_generic(N["secret"], NS, {"DATABASE_URL": url_job})
 
     # 1. Job strategy
-    rel.install(JOB_VALUES, create_namespace=False, timeout="4m")
+    rel.install(JOB_VALUES, create_namespace=False)
     kube.wait_job_complete(N["job"], NS, timeout=60)  # kubectl wait --for=condition=complete job/…
     job_pods = kube.job_pods(N["job"], NS)
     assert job_pods, f"job/{N['job']} has no pod to read the log from"
@@ -80,7 +80,7 @@ def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: 
     # 3. initContainer strategy against a fresh database
     url_init = pg.create_database("clockwork_c_init")
     kube.set_secret_data(N["secret"], NS, {"DATABASE_URL": url_init})
-    rel.upgrade({"migration": {"strategy": "initContainer"}, "namespace": {"create": False}}, timeout="4m")
+    rel.upgrade({"migration": {"strategy": "initContainer"}, "namespace": {"create": False}})
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     pods = kube.live_pods(NS, server_selector(RELEASE))
     assert pods and not set(before) & {p.metadata.name for p in pods}, "pods were not replaced"

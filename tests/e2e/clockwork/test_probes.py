@@ -39,7 +39,7 @@ def test_d_probes(releases: Releases, watch: Releases, kube: Kube, app_imgs: App
     if not app_imgs.double:
         missing("scenario d needs the contract double's liveness fault switch (CLOCKWORK_E2E_IMAGE is set)")
     rel = releases.new(RELEASE, NS, ("values-dev.yaml",), VALUES)
-    rel.install(create_namespace=True, timeout="4m")
+    rel.install(create_namespace=True)
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     pods = kube.live_pods(NS, server_selector(RELEASE))
     assert len(pods) == 1, f"expected one server pod, got {[p.metadata.name for p in pods]}"

@@ -44,7 +44,7 @@ RESULTS: dict[str, LoopResult] = {}
 @pytest.fixture(scope="module")
 def ha(releases: Releases, kube: Kube) -> Iterator[Release]:
     rel = releases.new(RELEASE, NS, ("values-dev.yaml",), {"deployment": {"replicas": REPLICAS}})
-    rel.install(create_namespace=True, timeout="4m")
+    rel.install(create_namespace=True)
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     yield rel
 
@@ -85,6 +85,13 @@ def _switch(app_imgs: AppImages, old: str, new: str) -> tuple[str, str] | None:
     return (old, new) if app_imgs.double else None
 
 
+def _serving_version(kube: Kube) -> str:
+    """The version one serving pod reports in /api/health (through the API server's pod proxy)."""
+    pod = kube.live_pods(NS, server_selector(RELEASE))[0].metadata.name
+    answer = kube.pod_http(pod, NS, 8080, "/api/health")
+    return str(json.loads(answer.body).get("version", "")) if answer.status == 200 else ""
+
+
 def _serving_images(kube: Kube) -> set[str]:
     pods = kube.live_pods(NS, server_selector(RELEASE))
     return {c.image for p in pods for c in p.spec.containers if c.name == "server"}
@@ -100,7 +107,7 @@ def test_e_rolling_update(ha: Release, watch: Releases, kube: Kube, kubectl: Kub
     _need_versions(app_imgs)
     kube.wait_deployment_available(N["deployment"], NS, timeout=120)
     with _loop(kube, loadgen_image, "upgrade", app_imgs.v2_version) as loop:
-        ha.upgrade(_image_values(app_imgs.v2), timeout="4m")
+        ha.upgrade(_image_values(app_imgs.v2))
         kube.wait_deployment_available(N["deployment"], NS, timeout=180)
         done = datetime.now(UTC)
         res = loop.result()
@@ -108,18 +115,21 @@ def test_e_rolling_update(ha: Release, watch: Releases, kube: Kube, kubectl: Kub
     assert _serving_images(kube) == {app_imgs.v2}, f"pods after the upgrade run {_serving_images(kube)}"
 
     # The plan's commands: kubectl set image … server=clockwork:v1.0.1; kubectl rollout status …
-    with _loop(kube, loadgen_image, "set-image", None, min_duration=40) as loop:
+    with _loop(kube, loadgen_image, "set-image", app_imgs.set_image_version,
+               min_duration=0 if app_imgs.double else 40) as loop:
         kubectl.set_image(N["deployment"], "server", app_imgs.set_image, NS)
         kubectl.rollout_status(N["deployment"], NS, timeout="180s")
         kube.wait_deployment_available(N["deployment"], NS, timeout=60)
         done = datetime.now(UTC)
         res = loop.result()
-    _assert_clean(res, "kubectl set image", done, None)
+    _assert_clean(res, "kubectl set image", done,
+                  _switch(app_imgs, app_imgs.v2_version, app_imgs.set_image_version))
     assert _serving_images(kube) == {app_imgs.set_image}, f"pods run {_serving_images(kube)}"
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
         health = get_ok(pf.url, "/api/health").json()
         if app_imgs.double:
-            assert health.get("version") == app_imgs.v2_version, f"/api/health after the update: {health}"
+            assert health.get("version") == app_imgs.set_image_version, (
+                f"/api/health after the update: {health}")
 
 
 def _foreign_image_manager(kube: Kube) -> str | None:
@@ -135,25 +145,25 @@ def _foreign_image_manager(kube: Kube) -> str | None:
 def test_f_rollback(ha: Release, watch: Releases, kube: Kube, kubectl: Kubectl,
                     app_imgs: AppImages, loadgen_image: str) -> None:
     _need_versions(app_imgs)
+    if _serving_images(kube) == {app_imgs.v1}:  # e did not run/failed: make a version to roll back from
+        ha.upgrade(_image_values(app_imgs.v2))
+    # After the plan's `kubectl set image` (scenario e) the image field belongs to field
+    # manager kubectl-set, and a plain `helm rollback` fails under Helm 4's server-side apply
+    # ("conflict with \"kubectl-set\" … .image"): the docs' rollback needs --force-conflicts then.
     foreign = _foreign_image_manager(kube)
+    extra = ["--force-conflicts"] if foreign else []
     if foreign:
-        # Preparation, not the behaviour under test: after `kubectl set image` (scenario e) a
-        # plain `helm rollback`/`helm upgrade` that changes the image fails under Helm 4's
-        # server-side apply ("conflict with \"kubectl-set\" … .image"); hand the field back.
         warnings.warn(f"the server image is owned by field manager {foreign!r} (kubectl set image): "
-                      "Helm 4 rollback/upgrade changing it needs --force-conflicts (document it)",
-                      stacklevel=1)
-        ha.upgrade(_image_values(app_imgs.v2), timeout="4m", extra=["--force-conflicts"])
-    elif _serving_images(kube) == {app_imgs.v1}:  # e did not run/failed: make a version to roll back from
-        ha.upgrade(_image_values(app_imgs.v2), timeout="4m")
+                      "`helm rollback` needs --force-conflicts under Helm 4 (document it)", stacklevel=1)
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     first = min(int(h["revision"]) for h in ha.history())  # the install: image v1
+    current = _serving_version(kube)
     with _loop(kube, loadgen_image, "rollback", app_imgs.v1_version) as loop:
-        ha.rollback(first, timeout="4m")  # helm rollback clockwork <revision> -n …
+        ha.rollback(first, extra=extra)  # helm rollback clockwork <revision> -n …
         kube.wait_deployment_available(N["deployment"], NS, timeout=180)
         done = datetime.now(UTC)
         res = loop.result()
-    _assert_clean(res, "helm rollback", done, _switch(app_imgs, app_imgs.v2_version, app_imgs.v1_version))
+    _assert_clean(res, "helm rollback", done, _switch(app_imgs, current, app_imgs.v1_version))
     assert _serving_images(kube) == {app_imgs.v1}, f"pods after the rollback run {_serving_images(kube)}"
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
         health = get_ok(pf.url, "/api/health").json()
@@ -171,7 +181,7 @@ def test_i_configmap_change_rolls_pods(ha: Release, watch: Releases, kube: Kube,
     before_pods = {p.metadata.name for p in kube.live_pods(NS, server_selector(RELEASE))}
     image = next(c.image for c in dep.spec.template.spec.containers if c.name == "server")
 
-    ha.upgrade({**_image_values(image), "configMap": {"values": {"allowedOrigins": origin}}}, timeout="4m")
+    ha.upgrade({**_image_values(image), "configMap": {"values": {"allowedOrigins": origin}}})
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
 
     assert (kube.get(ObjRef("ConfigMap", N["configmap"], NS)).data or {}).get("ALLOWED_ORIGINS") == origin
