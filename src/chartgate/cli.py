@@ -10,7 +10,15 @@ from chartgate.tools import bootstrap
 
 def _tools(args: argparse.Namespace) -> int:
     if args.tools_cmd == "install":
-        paths = bootstrap.install_many(args.names or None, force=args.force)
+        names = list(args.names)
+        want_renderer = not names or "renderer" in names
+        names = [n for n in names if n != "renderer"]
+        paths = bootstrap.install_many(names or None, force=args.force) if names or not args.names else {}
+        if want_renderer:
+            from chartgate.tools import renderer
+
+            if renderer.source_dir().is_dir():
+                paths["renderer"] = renderer.ensure(stream=True)
         for name, path in paths.items():
             print(f"{name}\t{path}")
         return 0
@@ -33,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     tsub = t.add_subparsers(dest="tools_cmd", required=True)
     ti = tsub.add_parser("install", help="build pinned tools from Go modules into the cache")
     ti.add_argument("names", nargs="*",
-                    help="tools to install (default: helm helm3 helm-unittest opa conftest)")
+                    help="tools to install (default: helm helm3 helm-unittest opa conftest renderer)")
     ti.add_argument("--force", action="store_true", help="rebuild even if cached")
     tp = tsub.add_parser("path", help="print the path of an installed tool")
     tp.add_argument("name")

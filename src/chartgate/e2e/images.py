@@ -13,6 +13,7 @@ pinned tool from the bootstrap; the image goes through the air-gapped image help
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +53,8 @@ class AppImages:
 
 
 def _fresh_dir(*parts: str) -> Path:
-    path = cache.subdir("e2e", *parts)
+    # per process: parallel sessions (pytest-xdist workers) must not share a build context
+    path = cache.subdir("e2e", *parts[:-1], f"{parts[-1]}-{os.getpid()}")
     shutil.rmtree(path)
     path.mkdir(parents=True)
     return path
@@ -72,7 +74,10 @@ def build_double(app_dir: Path, version: str, tag: str) -> str:
             shutil.copy2(src, ctx / name)
     go.build_local(app_dir, ".", ctx / "bin" / "clockwork", ldflags=f"-X main.version={version}")
     shutil.copy2(bootstrap.ensure("goose"), ctx / "bin" / "goose")
-    return build_image_from_dir(ctx, tag, build_args={"VERSION": version})
+    try:
+        return build_image_from_dir(ctx, tag, build_args={"VERSION": version})
+    finally:
+        shutil.rmtree(ctx, ignore_errors=True)
 
 
 def build_loadgen(loadgen_dir: Path) -> str:
@@ -81,7 +86,10 @@ def build_loadgen(loadgen_dir: Path) -> str:
     ctx = _fresh_dir("contexts", "loadgen")
     shutil.copy2(loadgen_dir / "Dockerfile", ctx / "Dockerfile")
     go.build_local(loadgen_dir, ".", ctx / "loadgen")
-    return build_image_from_dir(ctx, LOADGEN_TAG)
+    try:
+        return build_image_from_dir(ctx, LOADGEN_TAG)
+    finally:
+        shutil.rmtree(ctx, ignore_errors=True)
 
 
 def app_images(root: Path, settings: Settings) -> AppImages:

@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
 import yaml
 
 if TYPE_CHECKING:  # opa_client pulls in aiohttp (~0.3 s): imported when a server starts
@@ -451,6 +450,8 @@ class OpaServer:
     def _query(self, input_data: Mapping[str, Any]) -> Mapping[str, Any]:
         if not self.running or self._client is None:
             raise OpaError("OPA is not running (use OpaServer as a context manager)")
+        import requests  # with opa_client: only when OPA is actually queried
+
         self.requests += 1
         try:
             resp = self._client.query_rule(input_data=input_data, package_path=DRIVER_PACKAGE,
