@@ -48,6 +48,9 @@ __all__ = [
 ]
 
 WATCH_KEY = pytest.StashKey[list[Any]]()
+# "Captured stdout …": pytest's JUnit XML puts such sections into <system-out>, so the
+# diagnostics reach CI's test report as well as the terminal.
+DIAG_SECTION = "Captured stdout kubernetes diagnostics"
 TIMINGS: list[tuple[str, float]] = []
 
 
@@ -316,11 +319,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             try:
                 dest, summary = diagnostics.collect(kube_, settings.artifacts, item.nodeid,
                                                     list(rels.namespaces), list(rels.made))
-                report.sections.append(("kubernetes diagnostics",
+                report.sections.append((DIAG_SECTION,
                                         f"artifacts: {dest}\n{summary}"))
                 (dest / "summary.txt").write_text(summary + "\n")
             except Exception as exc:
-                report.sections.append(("kubernetes diagnostics", f"(collection failed: {exc})"))
+                report.sections.append((DIAG_SECTION, f"(collection failed: {exc})"))
     if report.when in ("setup", "call") and (report.when == "call" or report.duration > 1):
         TIMINGS.append((f"{item.nodeid} [{report.when}]", report.duration))
     return report
