@@ -14,6 +14,8 @@ Environment:
                              different version in /api/health).
   CHARTGATE_E2E_KUBECONFIG   use this running cluster (e.g. from `chartgate cluster up`)
                              instead of the session cluster fixture — reuse between runs.
+  CHARTGATE_E2E_REUSE=1      `chartgate cluster up --name $CHARTGATE_CLUSTER` (idempotent) instead of
+                             the session fixture's fresh cluster; the cluster is kept afterwards.
   CHARTGATE_CLUSTER          kind cluster name to load images into (default chartgate-e2e).
   CHARTGATE_E2E_CHART        test this chart directory instead of deploy/helm/clockwork.
   CHARTGATE_E2E_HELM_TIMEOUT helm --wait timeout of installs/upgrades/rollbacks (default 4m).

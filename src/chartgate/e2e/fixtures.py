@@ -96,6 +96,17 @@ def e2e_kubeconfig(request: pytest.FixtureRequest, e2e_settings: Settings) -> st
             _load(e2e_settings, [images.postgres_tag()])
         except Exception as exc:
             missing(f"cannot load the PostgreSQL image into {e2e_settings.cluster}: {exc}")
+    elif e2e_settings.reuse:
+        # `chartgate cluster up --name $CHARTGATE_CLUSTER`, idempotent: an existing cluster is
+        # reused (and kept after the session), a missing one created — reuse between runs,
+        # and one cluster for all pytest-xdist workers when created beforehand.
+        try:
+            from chartgate.airgap import cluster, images
+
+            path = str(cluster.up(e2e_settings.cluster, load=[images.postgres_tag()]))
+        except Exception as exc:
+            missing(f"cannot bring up kind cluster {e2e_settings.cluster}: {exc}")
+            raise
     else:
         try:
             path = str(request.getfixturevalue("kind_cluster"))
@@ -296,7 +307,7 @@ def releases(request: pytest.FixtureRequest, e2e_settings: Settings, helm_tool: 
              ) -> Iterator[Releases]:
     made = Releases(helm_tool, kube, chart_dir, e2e_kubeconfig, tmp_path_factory.mktemp("releases"),
                     env_values, helm_timeout=e2e_settings.helm_timeout)
-    request.node.stash[WATCH_KEY] = [made]
+    request.node.stash[WATCH_KEY] = [made, kube, e2e_settings]  # the module: setup failures
     yield made
     made.cleanup()
 
@@ -312,8 +323,11 @@ def watch(request: pytest.FixtureRequest, releases: Releases, kube: Kube,
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
-    if report.when in ("setup", "call") and report.failed and WATCH_KEY in item.stash:
-        watched = item.stash[WATCH_KEY]
+    module = item.getparent(pytest.Module)
+    source = item if WATCH_KEY in item.stash else module
+    failed = report.when in ("setup", "call") and report.failed
+    if failed and source is not None and WATCH_KEY in source.stash:
+        watched = source.stash[WATCH_KEY]
         if len(watched) == 3:
             rels, kube_, settings = watched
             try:

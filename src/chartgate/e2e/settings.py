@@ -34,6 +34,7 @@ class Settings:
     artifacts: Path
     chart: Path | None = None
     helm_timeout: str = "4m"
+    reuse: bool = False
 
     @classmethod
     def from_env(cls, rootdir: Path) -> Settings:
@@ -45,4 +46,5 @@ class Settings:
                    cluster=os.environ.get("CHARTGATE_CLUSTER") or DEFAULT_CLUSTER,
                    artifacts=Path(art),
                    chart=Path(chart).resolve() if chart else None,
-                   helm_timeout=os.environ.get("CHARTGATE_E2E_HELM_TIMEOUT") or "4m")
+                   helm_timeout=os.environ.get("CHARTGATE_E2E_HELM_TIMEOUT") or "4m",
+                   reuse=os.environ.get("CHARTGATE_E2E_REUSE", "") == "1")
