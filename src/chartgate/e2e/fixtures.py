@@ -180,15 +180,15 @@ def loadgen_image(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_ku
 @pytest.fixture(scope="session")
 def env_values(app_imgs: AppImages) -> dict[str, Any]:
     """What every release of the stage sets on top of the docs' values files: the local
-    images. (PostgreSQL: the air-gapped image, built for uid 999 — see the report.)"""
+    images. PostgreSQL runs as the chart's default non-root uid (the air-gapped image
+    supports an arbitrary uid through nss_wrapper, like the official image)."""
     from chartgate.airgap import images
 
     repo, tag = AppImages.split(app_imgs.v1)
     pg_repo, pg_tag = AppImages.split(images.postgres_tag())
     return {
         "deployment": {"image": {"repository": repo, "tag": tag, "pullPolicy": "IfNotPresent"}},
-        "postgresql": {"image": {"repository": pg_repo, "tag": pg_tag, "pullPolicy": "IfNotPresent"},
-                       "runAsUser": 999, "runAsGroup": 999},
+        "postgresql": {"image": {"repository": pg_repo, "tag": pg_tag, "pullPolicy": "IfNotPresent"}},
     }
 
 
