@@ -7,6 +7,7 @@ ran, its exit code and the tail of its stderr.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shlex
@@ -14,6 +15,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("chartgate.proc")
 
@@ -79,6 +81,21 @@ def run(argv: Sequence[str | Path], *, env: Mapping[str, str] | None = None,
     if check and res.returncode != 0:
         raise ProcessError(args, res.returncode, res.stdout, res.stderr)
     return res
+
+
+def run_json(argv: Sequence[str | Path], *, error: type[Exception], what: str,
+             empty: str = "null", ok_codes: tuple[int, ...] = (0, 1), input: str | None = None,
+             timeout: float | None = 600) -> Any:
+    """Run a tool whose report is JSON on stdout and whose exit codes ``ok_codes`` mean
+    "ran" (e.g. 1 = findings); any other code, or output that is not JSON, raises ``error``."""
+    res = run(argv, check=False, timeout=timeout, input=input)
+    if res.returncode not in ok_codes:
+        detail = res.stderr.strip() or res.stdout.strip()
+        raise error(f"{what} exited {res.returncode}: {detail}")
+    try:
+        return json.loads(res.stdout or empty)
+    except json.JSONDecodeError as exc:
+        raise error(f"{what} printed no JSON: {res.stdout[:500]} {res.stderr[:500]}") from exc
 
 
 def start(argv: Sequence[str | Path], *, env: Mapping[str, str] | None = None,

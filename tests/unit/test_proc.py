@@ -61,3 +61,21 @@ def test_start_and_stop_a_server(tmp_path) -> None:
 def test_start_missing_program() -> None:
     with pytest.raises(proc.ProcessError, match="could not start"):
         proc.start(["/nonexistent/chartgate-no-such-server"])
+
+
+class _ToolError(RuntimeError):
+    pass
+
+
+def test_run_json_accepts_finding_exit_codes_and_parses() -> None:
+    out = proc.run_json([PY, "-c", "print('[1, 2]'); raise SystemExit(1)"], error=_ToolError, what="t")
+    assert out == [1, 2]
+    assert proc.run_json([PY, "-c", "pass"], error=_ToolError, what="t", empty="{}") == {}
+
+
+def test_run_json_errors_name_the_tool() -> None:
+    with pytest.raises(_ToolError, match=r"t exited 2: bad"):
+        proc.run_json([PY, "-c", "import sys; sys.stderr.write('bad'); sys.exit(2)"],
+                      error=_ToolError, what="t")
+    with pytest.raises(_ToolError, match="t printed no JSON"):
+        proc.run_json([PY, "-c", "print('nope')"], error=_ToolError, what="t")

@@ -7,7 +7,6 @@ prove both agree, and runs ``conftest verify`` on the policy unit tests.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,16 +64,9 @@ class Conftest:
         if combine:
             argv.append("--combine")
         argv += [str(f) for f in files]
-        res = proc.run(argv, check=False, timeout=timeout)
         # exit 0: all passed; 1: failures (or warnings with --fail-on-warn); else: an error
-        if res.returncode not in (0, 1):
-            detail = res.stderr.strip() or res.stdout.strip()
-            raise ConftestError(f"conftest test exited {res.returncode}: {detail}")
-        try:
-            payload = json.loads(res.stdout or "[]")
-        except json.JSONDecodeError as exc:
-            raise ConftestError(
-                f"conftest test printed no JSON: {res.stdout[:500]} {res.stderr[:500]}") from exc
+        payload = proc.run_json(argv, error=ConftestError, what="conftest test", empty="[]",
+                                timeout=timeout)
         return parse_results(payload)
 
     def verify(self, report: str | None = None, timeout: float = 300) -> proc.Result:

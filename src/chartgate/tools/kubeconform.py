@@ -146,15 +146,8 @@ class Kubeconform:
         """Validate files (or ``text`` on stdin); every resource's result. Exit code 1
         means invalid resources, not a failure of kubeconform."""
         argv = self.argv(files)
-        res = proc.run(argv, input=text, check=False, timeout=timeout)
-        if res.returncode not in (0, 1):
-            detail = res.stderr.strip() or res.stdout.strip()
-            raise KubeconformError(f"kubeconform exited {res.returncode}: {detail}")
-        try:
-            payload = json.loads(res.stdout or "{}")
-        except json.JSONDecodeError as exc:
-            raise KubeconformError(
-                f"kubeconform printed no JSON: {res.stdout[:500]} {res.stderr[:500]}") from exc
+        payload = proc.run_json(argv, error=KubeconformError, what="kubeconform", empty="{}",
+                                input=text, timeout=timeout)
         return [KubeconformResult(str(r.get("filename", "")), str(r.get("kind", "")), str(r.get("name", "")),
                                   str(r.get("version", "")), str(r.get("status", "")), str(r.get("msg", "")))
                 for r in payload.get("resources") or []]
