@@ -6,7 +6,10 @@ keyed by pinned versions or content hashes, so a warm machine skips the work.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -21,3 +24,16 @@ def subdir(*parts: str) -> Path:
     path = root().joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@contextlib.contextmanager
+def locked(name: str) -> Iterator[None]:
+    """An exclusive inter-process lock (``flock`` on ``locks/NAME.lock``): parallel sessions
+    (pytest-xdist workers) build a shared artefact once; the others then find it cached."""
+    path = subdir("locks") / f"{name}.lock"
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -15,6 +15,11 @@ import pytest
 
 from chartgate.airgap import cluster, images
 from chartgate.airgap.config import node_image, selected_node_image
+from chartgate.e2e.timings import (  # noqa: F401  (hooks: stage timings, also under xdist)
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 

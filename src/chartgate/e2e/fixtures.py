@@ -10,7 +10,6 @@ Under ``CI=true`` every missing prerequisite fails; elsewhere it skips.
 from __future__ import annotations
 
 import contextlib
-import json
 import secrets
 import time
 from collections.abc import Iterator, Mapping
@@ -20,11 +19,13 @@ from typing import Any
 
 import pytest
 
+from chartgate import cache
 from chartgate.e2e import diagnostics
 from chartgate.e2e.checks import names
 from chartgate.e2e.images import AppImages, app_images, build_loadgen
 from chartgate.e2e.release import Release, deep_merge
 from chartgate.e2e.settings import Settings, missing
+from chartgate.e2e.timings import TIMINGS
 from chartgate.tools.helm import Helm
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl, KubectlError
@@ -51,7 +52,6 @@ WATCH_KEY = pytest.StashKey[list[Any]]()
 # "Captured stdout …": pytest's JUnit XML puts such sections into <system-out>, so the
 # diagnostics reach CI's test report as well as the terminal.
 DIAG_SECTION = "Captured stdout kubernetes diagnostics"
-TIMINGS: list[tuple[str, float]] = []
 
 
 # --- environment ------------------------------------------------------------------------
@@ -154,12 +154,13 @@ def chart_dir(request: pytest.FixtureRequest, e2e_settings: Settings) -> Path:
 def app_imgs(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubeconfig: str) -> AppImages:
     """The server images (contract double v1/v2, or CLOCKWORK_E2E_IMAGE), loaded into kind."""
     t0 = time.monotonic()
-    try:
-        imgs = app_images(Path(str(request.config.rootpath)), e2e_settings)
-    except Exception as exc:
-        missing(f"cannot build the clockwork contract double: {exc}")
-        raise
-    _load(e2e_settings, imgs.all)
+    with cache.locked("e2e-images"):  # xdist workers: one builds and loads, the rest reuse
+        try:
+            imgs = app_images(Path(str(request.config.rootpath)), e2e_settings)
+        except Exception as exc:
+            missing(f"cannot build the clockwork contract double: {exc}")
+            raise
+        _load(e2e_settings, imgs.all)
     TIMINGS.append(("app images (build + kind load)", time.monotonic() - t0))
     return imgs
 
@@ -167,12 +168,13 @@ def app_imgs(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubecon
 @pytest.fixture(scope="session")
 def loadgen_image(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubeconfig: str) -> str:
     t0 = time.monotonic()
-    try:
-        tag = build_loadgen(Path(str(request.config.rootpath)) / "tests" / "e2e" / "loadgen")
-    except Exception as exc:
-        missing(f"cannot build the load generator image: {exc}")
-        raise
-    _load(e2e_settings, [tag])
+    with cache.locked("e2e-images"):
+        try:
+            tag = build_loadgen(Path(str(request.config.rootpath)) / "tests" / "e2e" / "loadgen")
+        except Exception as exc:
+            missing(f"cannot build the load generator image: {exc}")
+            raise
+        _load(e2e_settings, [tag])
     TIMINGS.append(("loadgen image (build + kind load)", time.monotonic() - t0))
     return tag
 
@@ -342,6 +344,3 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         TIMINGS.append((f"{item.nodeid} [{report.when}]", report.duration))
     return report
 
-
-def timings_json() -> str:
-    return json.dumps(TIMINGS)

@@ -124,11 +124,12 @@ class Kubeconform:
     """``kubeconform -strict`` against a local schema root (never the network)."""
 
     def __init__(self, schema_root: Path, kube_version: str = "1.34.0", binary: Path | None = None,
-                 strict: bool = True) -> None:
+                 strict: bool = True, verbose: bool = False) -> None:
         self.schema_root = Path(schema_root)
         self.kube_version = kube_version.lstrip("v")
         self._binary = binary
         self.strict = strict
+        self.verbose = verbose  # report valid resources too (kubeconform lists only problems)
 
     @property
     def binary(self) -> Path:
@@ -139,6 +140,8 @@ class Kubeconform:
                 "-schema-location", f"{self.schema_root}/{LOCATION}", "-output", "json"]
         if self.strict:
             args.append("-strict")
+        if self.verbose:
+            args.append("-verbose")
         return args + [str(f) for f in files]
 
     def validate(self, files: Sequence[Path | str] = (), text: str | None = None,
