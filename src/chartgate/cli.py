@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Other command groups register themselves (each owns its subcommands).
     import importlib
 
-    for mod in ("chartgate.airgap.cli", "chartgate.gate_cli", "chartgate.policy_cli"):
+    for mod in ("chartgate.airgap.cli", "chartgate.e2e.cli", "chartgate.gate_cli", "chartgate.policy_cli"):
         try:
             module = importlib.import_module(mod)
         except ModuleNotFoundError as exc:

@@ -22,7 +22,7 @@ import pytest
 from chartgate import cache
 from chartgate.e2e import diagnostics
 from chartgate.e2e.checks import names
-from chartgate.e2e.images import AppImages, app_images, build_loadgen
+from chartgate.e2e.images import AppImages, app_images, build_loadgen, load_into_kind
 from chartgate.e2e.release import Release, deep_merge
 from chartgate.e2e.settings import Settings, missing
 from chartgate.e2e.timings import TIMINGS
@@ -62,25 +62,8 @@ def e2e_settings(request: pytest.FixtureRequest) -> Settings:
     return Settings.from_env(Path(str(request.config.rootpath)))
 
 
-def _cluster_names() -> list[str]:
-    try:
-        from chartgate.tools import kind
-
-        return kind.clusters()
-    except Exception:
-        return []
-
-
 def _load(settings: Settings, refs: list[str]) -> None:
-    """``kind load docker-image`` into the session's cluster (skipped for a non-kind
-    cluster, e.g. a user's own with registry access)."""
-    if settings.cluster not in _cluster_names():
-        return
-    from chartgate.tools import docker, kind
-
-    local = [r for r in refs if docker.image_exists(r)]
-    if local:
-        kind.load_images(settings.cluster, local)
+    load_into_kind(settings.cluster, refs)
 
 
 @pytest.fixture(scope="session")

@@ -104,3 +104,21 @@ def app_images(root: Path, settings: Settings) -> AppImages:
     plan = build_double(app_dir, PLAN_SET_IMAGE_VERSION, PLAN_SET_IMAGE_TAG)
     return AppImages(v1=v1, v1_version=DOUBLE_V1, v2=v2, v2_version=DOUBLE_V2,
                      set_image=plan, set_image_version=PLAN_SET_IMAGE_VERSION, double=True)
+
+
+def load_into_kind(cluster: str, refs: list[str]) -> list[str]:
+    """``kind load docker-image`` the ``refs`` that exist locally into ``cluster`` (kind
+    skips what a node already has). Nothing for a cluster kind does not know — a user's
+    own, with registry access. Returns what was loaded."""
+    from chartgate.tools import docker, kind
+
+    try:
+        known = kind.clusters()
+    except Exception:
+        return []
+    if cluster not in known:
+        return []
+    local = [r for r in refs if docker.image_exists(r)]
+    if local:
+        kind.load_images(cluster, local)
+    return local
