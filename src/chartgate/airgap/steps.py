@@ -44,8 +44,8 @@ def hash_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def say(msg: str) -> None:
-    print(f"[chartgate airgap] {msg}", file=sys.stderr, flush=True)
+def say(msg: str, tag: str = "airgap") -> None:
+    print(f"[chartgate {tag}] {msg}", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -53,13 +53,14 @@ class Progress:
     """Announces each step, its elapsed time and whether it was cached; keeps a record."""
 
     name: str = "airgap build"
+    tag: str = "airgap"  # the output's prefix: [chartgate <tag>]
     t0: float = field(default_factory=time.monotonic)
     records: list[dict[str, Any]] = field(default_factory=list)
 
     @contextmanager
     def step(self, title: str) -> Iterator[dict[str, Any]]:
         rec: dict[str, Any] = {"step": title, "cached": False}
-        say(f"▶ {title} …")
+        say(f"▶ {title} …", self.tag)
         start = time.monotonic()
         try:
             yield rec
@@ -67,14 +68,15 @@ class Progress:
             rec["seconds"] = round(time.monotonic() - start, 1)
             rec["failed"] = True
             self.records.append(rec)
-            say(f"✗ {title} failed after {rec['seconds']}s")
+            say(f"✗ {title} failed after {rec['seconds']}s", self.tag)
             self.save()
             raise
         rec["seconds"] = round(time.monotonic() - start, 1)
         self.records.append(rec)
         state = "cached" if rec["cached"] else "done"
         detail = f" — {rec['detail']}" if rec.get("detail") else ""
-        say(f"✓ {title}: {state} in {rec['seconds']}s (total {time.monotonic() - self.t0:.0f}s){detail}")
+        say(f"✓ {title}: {state} in {rec['seconds']}s (total {time.monotonic() - self.t0:.0f}s){detail}",
+            self.tag)
 
     def total(self) -> float:
         return round(time.monotonic() - self.t0, 1)

@@ -20,7 +20,7 @@ def _images(args: argparse.Namespace) -> int:
     if not (root / "tests" / "e2e" / "app").is_dir():
         raise ValueError(f"{root} has no tests/e2e/app (run from the repository root or pass --root)")
     settings = Settings.from_env(root)
-    progress = steps.Progress("e2e images")
+    progress = steps.Progress("e2e images", tag="e2e")
     with cache.locked("e2e-images"):
         with progress.step("clockwork server images") as rec:
             app = images.app_images(root, settings)
