@@ -39,6 +39,7 @@ REPLICAS = 2
 MIN_REQUESTS = 500
 URL = f"http://{N['service']}.{NS}.svc/api/health"
 RESULTS: dict[str, LoopResult] = {}
+REAL_IMAGE_COVER = 90  # seconds a loop runs when the new version is not known beforehand
 
 
 @pytest.fixture(scope="module")
@@ -54,35 +55,39 @@ def _image_values(ref: str) -> dict:
     return {"deployment": {"image": {"repository": repo, "tag": tag}}}
 
 
-def _loop(kube: Kube, image: str, name: str, until: str | None, min_duration: float = 0) -> RequestLoop:
+def _loop(kube: Kube, image: str, name: str, until: str, min_duration: float = 0) -> RequestLoop:
     return RequestLoop(kube, NS, image, URL, min_requests=MIN_REQUESTS, max_requests=8000,
                        min_duration=min_duration, max_duration=150, rate=25, concurrency=4,
                        until_version=until or None, settle=8, name=name)
 
 
-def _assert_clean(res: LoopResult, phase: str, rollout_done: datetime,
-                  switch: tuple[str, str] | None) -> None:
-    """0 failures, >= MIN_REQUESTS, and the loop covered the rollout: it saw the version
-    switch ``old → new`` and only ``new`` at the end (``-until-version``), or — when the
-    version does not change — it was still running when the rollout completed."""
+def _assert_clean(res: LoopResult, phase: str, rollout_done: datetime, app_imgs: AppImages,
+                  old: str, new: str) -> None:
+    """0 failures, >= MIN_REQUESTS, and the loop covered the rollout. The contract double's
+    versions are known, so the loop runs until only ``new`` answers (``-until-version``)
+    and must have seen ``old → new``. A real image's versions are only known afterwards
+    (what /api/health reported before and after): its loop runs for REAL_IMAGE_COVER
+    seconds, must still have been running when the rollout completed, and must have seen
+    the switch when the two versions differ."""
     print(f"[{phase}] request loop: {res.summary()}")
     RESULTS[phase] = res
     assert res.failed == 0, f"{phase}: requests failed during the rollout — {res.summary()}"
     assert res.total >= MIN_REQUESTS, (
         f"{phase}: only {res.total} requests (< {MIN_REQUESTS}) — {res.summary()}")
-    if switch:
-        old, new = switch
+    if app_imgs.double:
+        assert old and new and old != new, f"{phase}: /api/health reported {old!r} before and {new!r} after"
+    else:
+        end = res.finished()
+        assert end is not None and end >= rollout_done, (
+            f"{phase}: the request loop ended at {end} before the rollout completed at {rollout_done}; "
+            f"it did not cover the whole rollout — {res.summary()}")
+    if old and new and old != new:
         assert res.raw.get("first_version") == old and res.last_version_is(new) and old in res.versions, (
             f"{phase}: the loop did not see the switch {old} → {new}: {res.summary()}")
-        return
-    end = res.finished()
-    assert end is not None and end >= rollout_done, (
-        f"{phase}: the request loop ended at {end} before the rollout completed at {rollout_done}; "
-        f"it did not cover the whole rollout — {res.summary()}")
 
 
-def _switch(app_imgs: AppImages, old: str, new: str) -> tuple[str, str] | None:
-    return (old, new) if app_imgs.double else None
+def _cover(app_imgs: AppImages) -> float:
+    return 0 if app_imgs.double else REAL_IMAGE_COVER
 
 
 def _serving_version(kube: Kube) -> str:
@@ -106,24 +111,25 @@ def test_e_rolling_update(ha: Release, watch: Releases, kube: Kube, kubectl: Kub
                           app_imgs: AppImages, loadgen_image: str) -> None:
     _need_versions(app_imgs)
     kube.wait_deployment_available(N["deployment"], NS, timeout=120)
-    with _loop(kube, loadgen_image, "upgrade", app_imgs.v2_version) as loop:
+    before = _serving_version(kube)
+    with _loop(kube, loadgen_image, "upgrade", app_imgs.v2_version, _cover(app_imgs)) as loop:
         ha.upgrade(_image_values(app_imgs.v2))
         kube.wait_deployment_available(N["deployment"], NS, timeout=180)
         done = datetime.now(UTC)
         res = loop.result()
-    _assert_clean(res, "helm upgrade", done, _switch(app_imgs, app_imgs.v1_version, app_imgs.v2_version))
+    after = _serving_version(kube)
+    _assert_clean(res, "helm upgrade", done, app_imgs, before, after)
     assert _serving_images(kube) == {app_imgs.v2}, f"pods after the upgrade run {_serving_images(kube)}"
 
     # The plan's commands: kubectl set image … server=clockwork:v1.0.1; kubectl rollout status …
-    with _loop(kube, loadgen_image, "set-image", app_imgs.set_image_version,
-               min_duration=0 if app_imgs.double else 40) as loop:
+    before = after
+    with _loop(kube, loadgen_image, "set-image", app_imgs.set_image_version, _cover(app_imgs)) as loop:
         kubectl.set_image(N["deployment"], "server", app_imgs.set_image, NS)
         kubectl.rollout_status(N["deployment"], NS, timeout="180s")
         kube.wait_deployment_available(N["deployment"], NS, timeout=60)
         done = datetime.now(UTC)
         res = loop.result()
-    _assert_clean(res, "kubectl set image", done,
-                  _switch(app_imgs, app_imgs.v2_version, app_imgs.set_image_version))
+    _assert_clean(res, "kubectl set image", done, app_imgs, before, _serving_version(kube))
     assert _serving_images(kube) == {app_imgs.set_image}, f"pods run {_serving_images(kube)}"
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
         health = get_ok(pf.url, "/api/health").json()
@@ -158,12 +164,12 @@ def test_f_rollback(ha: Release, watch: Releases, kube: Kube, kubectl: Kubectl,
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     first = min(int(h["revision"]) for h in ha.history())  # the install: image v1
     current = _serving_version(kube)
-    with _loop(kube, loadgen_image, "rollback", app_imgs.v1_version) as loop:
+    with _loop(kube, loadgen_image, "rollback", app_imgs.v1_version, _cover(app_imgs)) as loop:
         ha.rollback(first, extra=extra)  # helm rollback clockwork <revision> -n …
         kube.wait_deployment_available(N["deployment"], NS, timeout=180)
         done = datetime.now(UTC)
         res = loop.result()
-    _assert_clean(res, "helm rollback", done, _switch(app_imgs, current, app_imgs.v1_version))
+    _assert_clean(res, "helm rollback", done, app_imgs, current, _serving_version(kube))
     assert _serving_images(kube) == {app_imgs.v1}, f"pods after the rollback run {_serving_images(kube)}"
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
         health = get_ok(pf.url, "/api/health").json()
