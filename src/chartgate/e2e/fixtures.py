@@ -12,10 +12,10 @@ from __future__ import annotations
 import contextlib
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -52,6 +52,7 @@ WATCH_KEY = pytest.StashKey[list[Any]]()
 # "Captured stdout …": pytest's JUnit XML puts such sections into <system-out>, so the
 # diagnostics reach CI's test report as well as the terminal.
 DIAG_SECTION = "Captured stdout kubernetes diagnostics"
+T = TypeVar("T")
 
 
 # --- environment ------------------------------------------------------------------------
@@ -60,10 +61,6 @@ DIAG_SECTION = "Captured stdout kubernetes diagnostics"
 @pytest.fixture(scope="session")
 def e2e_settings(request: pytest.FixtureRequest) -> Settings:
     return Settings.from_env(Path(str(request.config.rootpath)))
-
-
-def _load(settings: Settings, refs: list[str]) -> None:
-    load_into_kind(settings.cluster, refs)
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +73,7 @@ def e2e_kubeconfig(request: pytest.FixtureRequest, e2e_settings: Settings) -> st
         try:
             from chartgate.airgap import images
 
-            _load(e2e_settings, [images.postgres_tag()])
+            load_into_kind(e2e_settings.cluster, [images.postgres_tag()])
         except Exception as exc:
             missing(f"cannot load the PostgreSQL image into {e2e_settings.cluster}: {exc}")
     elif e2e_settings.reuse:
@@ -133,33 +130,35 @@ def chart_dir(request: pytest.FixtureRequest, e2e_settings: Settings) -> Path:
     return path
 
 
+def _build_and_load(settings: Settings, what: str, build: Callable[[], T],
+                    refs: Callable[[T], list[str]]) -> T:
+    """Build (cached by content) and ``kind load`` under one lock: of several xdist workers
+    one does the work, the rest find it done. A failed build is a missing prerequisite."""
+    t0 = time.monotonic()
+    with cache.locked("e2e-images"):
+        try:
+            built = build()
+        except Exception as exc:
+            missing(f"cannot build the {what}: {exc}")
+            raise
+        load_into_kind(settings.cluster, refs(built))
+    TIMINGS.append((f"{what} (build + kind load)", time.monotonic() - t0))
+    return built
+
+
 @pytest.fixture(scope="session")
 def app_imgs(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubeconfig: str) -> AppImages:
     """The server images (contract double v1/v2, or CLOCKWORK_E2E_IMAGE), loaded into kind."""
-    t0 = time.monotonic()
-    with cache.locked("e2e-images"):  # xdist workers: one builds and loads, the rest reuse
-        try:
-            imgs = app_images(Path(str(request.config.rootpath)), e2e_settings)
-        except Exception as exc:
-            missing(f"cannot build the clockwork contract double: {exc}")
-            raise
-        _load(e2e_settings, imgs.all)
-    TIMINGS.append(("app images (build + kind load)", time.monotonic() - t0))
-    return imgs
+    root = Path(str(request.config.rootpath))
+    return _build_and_load(e2e_settings, "clockwork server images",
+                           lambda: app_images(root, e2e_settings), lambda imgs: imgs.all)
 
 
 @pytest.fixture(scope="session")
 def loadgen_image(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubeconfig: str) -> str:
-    t0 = time.monotonic()
-    with cache.locked("e2e-images"):
-        try:
-            tag = build_loadgen(Path(str(request.config.rootpath)) / "tests" / "e2e" / "loadgen")
-        except Exception as exc:
-            missing(f"cannot build the load generator image: {exc}")
-            raise
-        _load(e2e_settings, [tag])
-    TIMINGS.append(("loadgen image (build + kind load)", time.monotonic() - t0))
-    return tag
+    loadgen_dir = Path(str(request.config.rootpath)) / "tests" / "e2e" / "loadgen"
+    return _build_and_load(e2e_settings, "load generator image",
+                           lambda: build_loadgen(loadgen_dir), lambda tag: [tag])
 
 
 @pytest.fixture(scope="session")
