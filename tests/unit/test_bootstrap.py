@@ -46,6 +46,38 @@ def test_install_builds_once_then_uses_the_cache(cache: Path, monkeypatch: pytes
     assert calls == ["helm", "helm"]
 
 
+def test_install_waits_for_a_concurrent_build_instead_of_building_again(
+        cache: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Another process holds the tool's lock and finishes the build while this one waits:
+    this one must use that build, not run a second `go build` into the same directory."""
+    import threading
+    import time
+
+    from chartgate import cache as cache_mod
+
+    calls: list[str] = []
+    fake = _fake_build("v4.3.1+gdeadbeef", calls)
+    monkeypatch.setattr(go, "build", fake)
+    spec = tool("helm")
+    holding = threading.Event()
+
+    def other_process() -> None:
+        with cache_mod.locked(f"tool-{spec.key}"):
+            holding.set()
+            time.sleep(0.3)
+            binary = fake(spec, bootstrap.install_dir(spec))
+            bootstrap._stamp(spec).write_text(f"{spec.fingerprint}\nhelm\n")
+            assert binary.exists()
+
+    t = threading.Thread(target=other_process)
+    t.start()
+    assert holding.wait(5)
+    bootstrap.install(spec)
+    t.join(5)
+    assert calls == ["helm"], "the waiting install built the tool a second time"
+    assert "built meanwhile by another process" in capsys.readouterr().err
+
+
 def test_wrong_version_fails_verification_and_is_not_stamped(cache: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(go, "build", _fake_build("v9.9.9", []))

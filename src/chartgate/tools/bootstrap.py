@@ -73,12 +73,18 @@ def install(spec: ToolSpec, force: bool = False) -> Path:
     if is_installed(spec) and not force:
         _say(f"{spec.name} {spec.version}: cached ({binary})")
         return binary
-    _say(f"{spec.name} {spec.version}: building {spec.package} from the Go module proxy …")
-    t0 = time.monotonic()
-    go.build(spec, dest)
-    line = verify(spec, binary)
-    _stamp(spec).write_text(f"{spec.fingerprint}\n{spec.module} {spec.version}\n{line}\n")
-    _say(f"{spec.name} {spec.version}: built in {time.monotonic() - t0:.0f}s ({line})")
+    # Two sessions (or a tox env and a shell) installing the same tool share one wrapper
+    # module and one destination: the second waits, then finds the first one's build.
+    with cache.locked(f"tool-{spec.key}"):
+        if is_installed(spec) and not force:
+            _say(f"{spec.name} {spec.version}: built meanwhile by another process ({binary})")
+            return binary
+        _say(f"{spec.name} {spec.version}: building {spec.package} from the Go module proxy …")
+        t0 = time.monotonic()
+        go.build(spec, dest)
+        line = verify(spec, binary)
+        _stamp(spec).write_text(f"{spec.fingerprint}\n{spec.module} {spec.version}\n{line}\n")
+        _say(f"{spec.name} {spec.version}: built in {time.monotonic() - t0:.0f}s ({line})")
     if spec.name == "helm-unittest":
         plugin_dir()
     return binary

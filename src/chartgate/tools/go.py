@@ -95,8 +95,11 @@ def _in_module(package: str, module: str) -> bool:
     return package == module or package.startswith(module + "/")
 
 
-def build(spec: ToolSpec, dest: Path, stream: bool = True) -> Path:
-    """Build ``spec`` into ``dest/<binary>`` (and extra packages beside it)."""
+def build(spec: ToolSpec, dest: Path, stream: bool = False) -> Path:
+    """Build ``spec`` into ``dest/<binary>`` (and extra packages beside it).
+
+    Quiet by default: ``go get`` prints a line per module it adds (hundreds for
+    Kubernetes); a failure still shows the tail of Go's output in the error."""
     wrap = cache.subdir("go", "wrappers", spec.key)
     for leftover in ("go.mod", "go.sum"):
         (wrap / leftover).unlink(missing_ok=True)
