@@ -1,0 +1,101 @@
+"""Journey c — uninstall and reinstall with the in-cluster PostgreSQL, as an operator does
+it on day two with the documented commands (deploy/README.md, "Development install" and
+"Uninstall"):
+
+    helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml \
+        -n clockwork --create-namespace
+    helm uninstall clockwork -n clockwork
+    helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml \
+        -n clockwork --create-namespace
+
+in namespace ``clockwork-reinstall`` instead of ``clockwork`` (``namespace.name`` set to
+match, as the chart asks), with the stage's images, and ``--wait`` on both installs (the
+failure the operator reported: ``helm install --wait`` timing out). ``helm uninstall``
+keeps the PostgreSQL data PVC (documented), so data written before the uninstall must be
+readable after the reinstall and the server Ready: the database credentials must outlive
+the release as long as the data does. Failure mode it guards against: a reinstall that
+generates a new password for a database initialised with the old one (``password
+authentication failed for user "clockwork"``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chartgate.e2e import http
+from chartgate.e2e.checks import get_ok, names, server_selector
+from chartgate.e2e.docs import HelmCommand, documented_helm
+from chartgate.e2e.fixtures import Releases
+from chartgate.tools.kube import Kube, ObjRef, pod_ready
+from chartgate.tools.kubectl import Kubectl
+
+pytestmark = pytest.mark.e2e
+
+NS = "clockwork-reinstall"
+N = names("clockwork")
+PVC = f"data-{N['postgresql']}-0"
+DEV_INSTALL = ("helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml "
+               "-n clockwork")
+AUTH_FAILED = "password authentication failed"
+
+
+def _dev_install(root: Path) -> HelmCommand:
+    return documented_helm([root / "deploy" / "README.md", root / "docs" / "deployment.md"], DEV_INSTALL)
+
+
+def _write(base: str) -> tuple[dict, dict]:
+    name = f"reinstall-{uuid.uuid4().hex[:8]}"
+    p = http.post(base + "/api/projects", {"name": name, "description": "written before helm uninstall"})
+    assert p.status == 201, f"POST /api/projects -> {p.status}: {p.body}"
+    project = p.json()
+    c = http.post(base + "/api/categories", {"name": f"{name}-cat", "project_id": project["id"],
+                                             "color": "#654321"})
+    assert c.status == 201, f"POST /api/categories -> {c.status}: {c.body}"
+    return project, c.json()
+
+
+def _read_back(base: str, project: dict, category: dict) -> None:
+    projects = get_ok(base, "/api/projects").json()
+    assert any(p["id"] == project["id"] and p["name"] == project["name"] for p in projects), (
+        f"after the reinstall, project {project} is missing from GET /api/projects: {projects}")
+    cats = get_ok(base, f"/api/categories?project_id={project['id']}").json()
+    assert any(c["id"] == category["id"] and c["name"] == category["name"] for c in cats), (
+        f"after the reinstall, category {category} is missing from GET /api/categories: {cats}")
+
+
+def test_c_uninstall_and_reinstall(request: pytest.FixtureRequest, releases: Releases, watch: Releases,
+                                   kube: Kube, kubectl: Kubectl) -> None:
+    cmd = _dev_install(Path(str(request.config.rootpath)))
+    assert cmd.create_namespace and cmd.values_files == ("values-dev.yaml",), cmd.line
+    rel = releases.new(cmd.release, NS, cmd.values_files)
+    rel.install(create_namespace=True, extra=cmd.set_args())
+    kube.wait_deployment_available(N["deployment"], NS, timeout=120)
+    with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
+        project, category = _write(pf.url)
+    pvc_uid = kube.get(ObjRef("PersistentVolumeClaim", PVC, NS)).metadata.uid
+
+    # helm uninstall clockwork -n clockwork: the data PVC stays (documented), the rest goes
+    rel.uninstall(timeout="2m")
+    assert kube.get(ObjRef("PersistentVolumeClaim", PVC, NS)).metadata.uid == pvc_uid, (
+        f"PVC {PVC} was not kept by helm uninstall, so the journey proves nothing")
+    kube.wait_gone(ObjRef("Pod", f"{N['postgresql']}-0", NS), timeout=90)
+    kept_secret = kube.exists(ObjRef("Secret", N["postgresql"], NS))
+
+    # the same install again; on failure the ReleaseError carries the server's log
+    rel.install(create_namespace=True, extra=cmd.set_args())
+    print(f"helm operations: {rel.timings()}; Secret {N['postgresql']} kept by the uninstall: {kept_secret}")
+    kube.wait_deployment_available(N["deployment"], NS, timeout=60)
+    assert kube.get(ObjRef("PersistentVolumeClaim", PVC, NS)).metadata.uid == pvc_uid, (
+        f"the reinstall runs on a new PVC {PVC}: the data it should find is gone")
+    pods = kube.live_pods(NS, server_selector(cmd.release))
+    assert pods and all(pod_ready(p) for p in pods), f"server pods after the reinstall: {pods}"
+    for p in pods:
+        log = kube.logs(p.metadata.name, NS, "server")
+        assert AUTH_FAILED not in log, f"server {p.metadata.name} cannot log in to PostgreSQL:\n{log[-1500:]}"
+    with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
+        health = get_ok(pf.url, "/api/health").json()
+        assert health.get("database") == "ok", f"/api/health after the reinstall: {health}"
+        _read_back(pf.url, project, category)
