@@ -1,10 +1,10 @@
-"""`chartgate check` (the whole static gate outside pytest) and `chartgate gate --base REF`
-(chart-testing style: a changed chart needs a version bump, then the gate runs)."""
+"""`chartgate check` (the whole static gate outside pytest; with ``--base REF`` also the
+upgrade stage against that chart) and `chartgate gate --base REF` (chart-testing style: a
+changed chart needs a version bump, then the gate runs, upgrade stage included)."""
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,21 +13,10 @@ import yaml
 
 from chartgate.pipeline import STATIC_STAGES, Gate, GateConfig, summary
 from chartgate.report.model import Report, Severity
+from chartgate.semver import version_bumped
 from chartgate.tools import git
 
 STATUS = {"passed": "ok", "failed": "FAIL", "skipped": "-"}
-
-
-def _semver(v: str) -> tuple[int, int, int, str]:
-    m = re.fullmatch(r"v?(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+.*)?", v.strip())
-    if not m:
-        raise ValueError(f"not a semantic version: {v!r}")
-    # a release sorts after its pre-releases
-    return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4) or "~"
-
-
-def version_bumped(old: str, new: str) -> bool:
-    return _semver(new) > _semver(old)
 
 
 def print_table(report: Report, stages: tuple[str, ...], out: Any = None) -> None:
@@ -44,10 +33,13 @@ def print_table(report: Report, stages: tuple[str, ...], out: Any = None) -> Non
 
 def run_check(args: argparse.Namespace) -> int:
     stages = tuple(s for s in args.stages.split(",") if s)
+    base = getattr(args, "base", None)
+    if base and not getattr(args, "no_upgrade", False) and "upgrade" not in stages:
+        stages = (*stages, "upgrade")
     config = GateConfig(chart=Path(args.chart).resolve(), scenarios=Path(args.scenarios).resolve(),
                         stages=stages, update_snapshots=args.update_snapshots,
                         helm_tool=args.helm, use_cache=not args.no_cache, progress=True,
-                        fail_on_warn=args.fail_on_warn,
+                        fail_on_warn=args.fail_on_warn, base=base,
                         policies=Path(args.policies).resolve() if args.policies else None)
     gate = Gate(config)
     report = gate.run()
@@ -56,7 +48,8 @@ def run_check(args: argparse.Namespace) -> int:
     warnings = [f for f in report.findings() if f.severity is Severity.WARNING]
     for r in report.results:
         for f in r.findings:
-            if f.severity is Severity.ERROR or (args.fail_on_warn and f.severity is Severity.WARNING):
+            if f.severity is Severity.ERROR or (f.severity is Severity.WARNING
+                                                and (args.fail_on_warn or r.stage == "upgrade")):
                 print(f"\n--- {r.scenario} [{r.stage}]\n{f.render()}")
     counts = report.counts()
     print(f"\n{len(gate.scenarios)} scenarios, {counts['passed']} passed, {counts['failed']} failed, "
@@ -123,6 +116,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     c = sub.add_parser("check", help="run the static gate over every scenario")
     c.add_argument("chart", nargs="?", default="deploy/helm/clockwork")
+    c.add_argument("--base", help="also run the upgrade stage: upgrade from this chart (a git ref, "
+                                  "a chart directory or a packaged .tgz)")
     _common(c)
     c.set_defaults(func=run_check)
     g = sub.add_parser("gate", help="CI gate: require a Chart.yaml bump if the chart changed, then check")
@@ -131,5 +126,7 @@ def register(sub: Any) -> None:
     g.add_argument("--watch", action="append", default=["policies", "tests/scenarios"],
                    help="other paths whose change triggers the gate")
     g.add_argument("--always", action="store_true", help="run the gate even when nothing changed")
+    g.add_argument("--no-upgrade", action="store_true",
+                   help="skip the upgrade stage (static upgrade check against the chart at --base)")
     _common(g)
     g.set_defaults(func=run_gate)

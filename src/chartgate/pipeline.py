@@ -5,6 +5,7 @@ Both the pytest plugin and the CLI drive a :class:`Gate`; neither renders on its
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import time
@@ -12,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from chartgate.base_chart import BaseChart
 from chartgate.render import Rendered, Renderer
 from chartgate.report.model import Finding, Report, StageResult
 from chartgate.scenario import ALL_STAGES, Defaults, Scenario, load_dir
@@ -37,6 +39,7 @@ class GateConfig:
     fail_on_warn: bool = False
     progress: bool = False
     policies: Path | None = None  # conftest-style policy dir (default: ./policies upwards)
+    base: str | None = None  # upgrade stage: git ref, chart directory or .tgz to upgrade from
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.stages if s not in ALL_STAGES]
@@ -65,6 +68,9 @@ def make_stage(name: str, config: GateConfig) -> Stage:
     if name == "policy":
         from chartgate.stages.policy import PolicyStage
         return PolicyStage(policy_dir=config.policies, result_cache=config.use_cache)
+    if name == "upgrade":
+        from chartgate.stages.upgrade import UpgradeStage
+        return UpgradeStage(config.chart)
     raise ValueError(f"unknown stage {name!r}")
 
 
@@ -80,6 +86,7 @@ class Gate:
         self.rendered: dict[str, Rendered] = {}
         self.stages: dict[str, Stage] = {}
         self._prepared = False
+        self._base: BaseChart | None = None
 
     @property
     def renderer(self) -> Renderer:
@@ -115,15 +122,55 @@ class Gate:
             if warm_up is not None:
                 warm_up()
         t0 = time.perf_counter()
-        self.rendered = self.renderer.render_all(self.scenarios)
-        hits = sum(r.cache_hit for r in self.rendered.values())
-        self.log(f"rendered {len(self.rendered)} scenarios in {time.perf_counter() - t0:.2f}s "
-                 f"({hits} from cache, {self.renderer.renders} renders)")
+        base = self._base_scenarios()
+        both = self.renderer.render_all([*self.scenarios, *base.values()])
+        self.rendered = {s.name: both[s.name] for s in self.scenarios}
+        hits = sum(r.cache_hit for r in both.values())
+        with_base = f" (and {len(base)} with the base chart)" if base else ""
+        self.log(f"rendered {len(self.rendered)} scenarios{with_base}"
+                 f" in {time.perf_counter() - t0:.2f}s ({hits} from cache, {self.renderer.renders} renders)")
+        if "upgrade" in self.stages:
+            from chartgate.stages.upgrade import UpgradeStage
+
+            stage = self.stages["upgrade"]
+            assert isinstance(stage, UpgradeStage) and self._base is not None
+            stage.set_base(self._base.path, self._base.label,
+                           {s.name: (both[base[s.name].name] if s.name in base else None)
+                            for s in self.scenarios})
         for name, stage in self.stages.items():
             t1 = time.perf_counter()
             stage.prepare(self.rendered)
             self.log(f"stage {name}: prepared in {time.perf_counter() - t1:.2f}s")
         self._prepared = True
+
+    def _base_scenarios(self) -> dict[str, Scenario]:
+        """Each scenario that runs the upgrade stage, aimed at the base chart (same values,
+        release, namespace and Kubernetes version; values files inside the chart are taken
+        from the base chart when it has them). Keyed by the head scenario's name."""
+        if "upgrade" not in self.stages:
+            return {}
+        from chartgate import base_chart
+
+        if not self.config.base:
+            raise ValueError("the upgrade stage needs a base chart: pass --base REF "
+                             "(a git ref, a chart directory or a packaged .tgz)")
+        head = self.config.chart.resolve()
+        self._base = found = base_chart.resolve(self.config.base, head)
+        self.log(f"upgrade base: {found.label}")
+        out = {}
+        for sc in self.scenarios:
+            if not sc.wants("upgrade") or sc.chart.resolve() != head:
+                continue
+            values = []
+            for vf in sc.args.values_files:
+                p = Path(vf)
+                if p.is_relative_to(head) and (found.path / p.relative_to(head)).is_file():
+                    p = found.path / p.relative_to(head)
+                values.append(str(p))
+            out[sc.name] = dataclasses.replace(
+                sc, name=f"{sc.name}@base", chart=found.path,
+                args=dataclasses.replace(sc.args, values_files=tuple(values)))
+        return out
 
     def check(self, scenario: str, stage: str) -> StageResult:
         self.prepare()

@@ -25,7 +25,7 @@ try:
 except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-ALL_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "policy", "snapshot")
+ALL_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "policy", "snapshot", "upgrade")
 
 
 class ScenarioError(ValueError):
@@ -80,6 +80,22 @@ class PolicyExpectation:
 
 
 @dataclass(frozen=True)
+class UpgradeAck:
+    """A maintainer's acknowledgement of one upgrade finding (``upgrade.acknowledge``):
+    the finding is still reported, as a warning carrying the reason."""
+
+    object: str  # Kind/name
+    reason: str
+    path: str = ""  # field path prefix ("" = any)
+    rule: str = ""  # upgrade rule ("" = any)
+
+    def matches(self, rule: str, obj: str, path: str) -> bool:
+        if self.object != obj or (self.rule and self.rule != rule):
+            return False
+        return not self.path or path == self.path or path.startswith((self.path + ".", self.path + "["))
+
+
+@dataclass(frozen=True)
 class Expectations:
     renders: bool = True
     error: str | None = None  # regex that helm's error must match when renders is false
@@ -103,6 +119,7 @@ class Scenario:
     stages: tuple[str, ...] = ALL_STAGES
     matrix: str = ""  # name of the matrix that generated it
     combination: Mapping[str, str] = field(default_factory=dict)
+    upgrade_acks: tuple[UpgradeAck, ...] = ()
 
     @property
     def id(self) -> str:
@@ -207,10 +224,13 @@ def _build(raw: Mapping[str, Any], file: Path, defaults: Defaults, name: str | N
     stages = tuple(raw.get("stages", ALL_STAGES))
     if not expect.renders:
         stages = ("render",)
+    acks = tuple(UpgradeAck(object=a["object"], reason=a["reason"], path=a.get("path", ""),
+                            rule=a.get("rule", ""))
+                 for a in (raw.get("upgrade") or {}).get("acknowledge", ()))
     return Scenario(name=name or raw.get("name") or file.stem, file=file, chart=chart,
                     description=raw.get("description", ""), args=args, values=_nest(flat_set),
                     expect=expect, stages=stages, matrix=matrix,
-                    combination=dict(combination or {}))
+                    combination=dict(combination or {}), upgrade_acks=acks)
 
 
 def load_file(file: Path, defaults: Defaults) -> list[Scenario]:

@@ -34,3 +34,13 @@ def show(repo: Path, ref: str, path: str) -> str | None:
     """Contents of ``path`` at ``ref``, or None if it did not exist there."""
     res = proc.run(["git", "-C", str(repo), "show", f"{ref}:{path}"], check=False, timeout=60)
     return res.stdout if res.returncode == 0 else None
+
+
+def tree_id(repo: Path, ref: str, path: str) -> str:
+    """The object id of ``path`` at ``ref`` (a content hash: equal trees, equal ids)."""
+    return _git(repo, "rev-parse", f"{ref}:{path}").strip()
+
+
+def archive(repo: Path, ref: str, path: str, out: Path) -> None:
+    """Write the files under ``path`` at ``ref`` to the tar file ``out``."""
+    _git(repo, "archive", "--format=tar", f"--output={out}", ref, "--", path)

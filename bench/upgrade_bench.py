@@ -1,0 +1,108 @@
+"""Benchmark (a script, never a test): what the upgrade stage adds to a cold gate.
+
+One run on this machine, two fresh processes, each with an empty render cache and empty
+result caches:
+
+  gate           chartgate's static gate over every scenario of tests/scenarios
+                 (render, assertions, k8s-schema, values-schema, policy).
+  gate+upgrade   the same, plus the upgrade stage against a base chart whose files differ
+                 from the working tree's (a copy with another Chart.yaml version), so every
+                 base render is a real render, not a cache hit of the head render.
+
+Both renders of a scenario go through the same renderer (the persistent renderer when it
+is built) and cache. Prints both times and the ratio (gate+upgrade − gate) / gate — the
+issue's target is ≤ 1×.
+
+Usage: .venv/bin/python bench/upgrade_bench.py [--stages render,assertions,...] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+CHART = ROOT / "deploy" / "helm" / "clockwork"
+SCENARIOS = ROOT / "tests" / "scenarios"
+POLICIES = ROOT / "policies"
+GATE_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "policy")
+
+
+def once(render_dir: str, stages: str, base: str) -> dict[str, Any]:
+    """One gate run (in a child process): timings and outcome."""
+    t0 = time.perf_counter()
+    from collections import Counter
+
+    from chartgate.pipeline import Gate, GateConfig
+    from chartgate.render import Renderer
+    from chartgate.tools.helm import Helm
+
+    t1 = time.perf_counter()
+    config = GateConfig(chart=CHART, scenarios=SCENARIOS, stages=tuple(stages.split(",")),
+                        policies=POLICIES, ci=True, base=base or None,
+                        progress=bool(os.environ.get("BENCH_PROGRESS")))
+    renderer = Renderer(Helm(), cache_dir=Path(render_dir))
+    gate = Gate(config, renderer=renderer)
+    report = gate.run()
+    t2 = time.perf_counter()
+    upgrade_s = sum(r.duration for r in report.results if r.stage == "upgrade")
+    return {"import_s": t1 - t0, "gate_s": t2 - t1, "scenarios": len(gate.scenarios),
+            "renders": renderer.renders, "persistent": renderer._fast is not None,
+            "upgrade_check_s": upgrade_s,
+            "statuses": dict(sorted(Counter(f"{r.stage}:{r.status}" for r in report.results).items()))}
+
+
+def run(stages: str, base: str, work: Path, tag: str) -> dict[str, Any]:
+    from chartgate import proc
+
+    render_dir, results_dir = work / f"render-{tag}", work / f"results-{tag}"
+    render_dir.mkdir()
+    results_dir.mkdir()
+    t0 = time.perf_counter()
+    res = proc.run([sys.executable, __file__, "--once", str(render_dir), stages, base],
+                   env={"CHARTGATE_RESULTS_DIR": str(results_dir)}, timeout=1800)
+    out: dict[str, Any] = json.loads(res.stdout.strip().splitlines()[-1])
+    out["wall_s"] = time.perf_counter() - t0
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--stages", default=",".join(GATE_STAGES))
+    ap.add_argument("--json", help="write the results here too")
+    ap.add_argument("--once", nargs=3, metavar=("RENDER_DIR", "STAGES", "BASE"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.once:
+        print(json.dumps(once(*args.once)))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="upgrade-bench-") as tmp:
+        work = Path(tmp)
+        base = work / "base-chart"
+        shutil.copytree(CHART, base)
+        chart_yaml = base / "Chart.yaml"
+        chart_yaml.write_text(re.sub(r"(?m)^version: .*$", "version: 0.0.1-bench",
+                                     chart_yaml.read_text()))
+        gate = run(args.stages, "", work, "gate")
+        both = run(args.stages + ",upgrade", str(base), work, "upgrade")
+    extra = both["gate_s"] - gate["gate_s"]
+    result = {"gate": gate, "gate+upgrade": both, "extra_s": extra, "ratio": extra / gate["gate_s"]}
+    print(f"scenarios: {gate['scenarios']}; persistent renderer: {gate['persistent']}")
+    print(f"{'cold gate':24} {gate['gate_s']:7.2f} s  ({gate['renders']} renders)")
+    print(f"{'cold gate + upgrade':24} {both['gate_s']:7.2f} s  ({both['renders']} renders; "
+          f"upgrade checks {both['upgrade_check_s']:.2f} s)")
+    print(f"upgrade stage's extra time / cold gate: {result['ratio']:.2f}× (target ≤ 1×)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
