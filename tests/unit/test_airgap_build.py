@@ -158,10 +158,12 @@ def test_storage_manifest_from_kind_module(tmp_path: Path) -> None:
         node.storage_manifest(tmp_path, "a", "b")
 
 
-def test_kind_config_disables_kindnet_only_for_our_image() -> None:
+def test_kind_config_keeps_the_default_cni_step() -> None:
+    # our node image's "default CNI" manifest is the NetworkPolicy controller, stock
+    # kindest/node's is kindnet: kind applies it for both
     ours = cluster.kind_config(airgapped=True)
     stock = cluster.kind_config(airgapped=False)
-    assert ours["networking"]["disableDefaultCNI"] is True
+    assert ours["networking"]["disableDefaultCNI"] is False
     assert stock["networking"]["disableDefaultCNI"] is False
     assert ours["nodes"] == [{"role": "control-plane"}]
     assert ours["apiVersion"] == "kind.x-k8s.io/v1alpha4"

@@ -17,7 +17,8 @@ from chartgate.tools.versions import tool
 KUBERNETES_BINARIES = ("kubeadm", "kubelet", "kubectl", "kube-apiserver",
                        "kube-controller-manager", "kube-scheduler", "kube-proxy")
 # Order: the big one first (it warms the shared build cache for kubectl).
-GO_TOOLS = ("kubernetes", "kubectl", "etcd", "coredns", "local-path-provisioner", "crictl", "kind")
+GO_TOOLS = ("kubernetes", "kubectl", "etcd", "coredns", "local-path-provisioner", "crictl", "kind",
+            "kube-network-policies")
 
 
 def kubernetes_dir() -> Path:

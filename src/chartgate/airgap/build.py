@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chartgate.airgap import base, binaries, engine, images, node, steps
-from chartgate.airgap.config import component_images, kubernetes_version, node_image
+from chartgate.airgap.config import component_images, kubernetes_version, netpol_image, node_image
 
 
 def build_all(force: bool = False, with_postgres: bool = True) -> steps.Progress:
@@ -28,6 +28,8 @@ def build_all(force: bool = False, with_postgres: bool = True) -> steps.Progress
             rec["cached"] = not images.build_component(component, force)
     with progress.step("local-path-provisioner image") as rec:
         rec["cached"] = not images.build_local_path(force)
+    with progress.step(f"NetworkPolicy controller image {netpol_image()}") as rec:
+        rec["cached"] = not images.build_netpol(force)
     with progress.step("node rootfs image (systemd, containerd, kind's files)") as rec:
         built, rootfs_key = node.build_rootfs(force)
         rec["cached"] = not built

@@ -1,11 +1,15 @@
 """Part 6: ``chartgate cluster up`` / ``down`` — a kind cluster from the node image with a
-pinned kind config; workload images loaded with ``kind load``."""
+pinned kind config; workload images loaded with ``kind load``. ``up`` returns once the
+node is Ready, CoreDNS and the storage provisioner are Available and the NetworkPolicy
+controller's DaemonSet is Ready (kube-network-policies on our node image, kindnet on
+kind's stock one), so NetworkPolicies are enforced from the first test on."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -18,17 +22,22 @@ DEFAULT_NAME = "chartgate"
 KIND_NETWORK = "kind"
 CLUSTER_LABEL = "io.x-k8s.kind.cluster"
 SYSTEM_DEPLOYMENTS = (("kube-system", "coredns"), ("local-path-storage", "local-path-provisioner"))
+# What kind applies from the node's /kind/manifests/default-cni.yaml: on our node image the
+# NetworkPolicy controller (the pod network is a baked conflist), on stock kindest/node kindnet.
+NETPOL_DAEMONSET = ("kube-system", "kube-network-policies")
+STOCK_NETPOL_DAEMONSET = ("kube-system", "kindnet")
 
 
 def kind_config(airgapped: bool) -> dict:
-    """The pinned kind config. Our node image brings its own CNI (a baked conflist), so
-    kind's kindnet (a registry image) is disabled; stock kindest/node keeps kindnet."""
+    """The pinned kind config. kind's "default CNI" step stays on for both node images:
+    stock kindest/node ships kindnet there, our node image the NetworkPolicy controller
+    (kube-network-policies; its own CNI is a baked conflist, so nothing else is needed)."""
     cfg = airgap()
     return {
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "networking": {
-            "disableDefaultCNI": airgapped,
+            "disableDefaultCNI": False,
             "podSubnet": cfg["pod_subnet"],
             "serviceSubnet": cfg["service_subnet"],
         },
@@ -66,7 +75,8 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
     with progress.step(f"kind cluster {name!r} ({chosen})") as rec:
         if exists(name) and recreate:
             down(name)
-        if exists(name):
+        reused = exists(name)
+        if reused:
             rec["cached"] = True
             rec["detail"] = "already running"
             if not kubeconfig.exists():
@@ -92,6 +102,15 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
     with progress.step("CoreDNS and the storage provisioner Available") as rec:
         rec["detail"] = wait_deployments(kubeconfig, SYSTEM_DEPLOYMENTS if airgapped else
                                          SYSTEM_DEPLOYMENTS[:1], timeout=180)
+    netpol = NETPOL_DAEMONSET if airgapped else STOCK_NETPOL_DAEMONSET
+    with progress.step("NetworkPolicy controller Ready") as rec:
+        if reused and not daemonset_exists(kubeconfig, *netpol):
+            # a cluster made from an older node image: usable, but say what it lacks
+            rec["detail"] = (f"no DaemonSet {netpol[0]}/{netpol[1]}: NetworkPolicies are NOT "
+                             f"enforced in {name!r} (recreate it: chartgate cluster up --recreate)")
+            steps.say(rec["detail"])
+        else:
+            rec["detail"] = wait_daemonsets(kubeconfig, [netpol], timeout=120)
     refs = [r for r in load if r]
     if refs:
         with progress.step(f"kind load {len(refs)} image(s)"):
@@ -164,6 +183,59 @@ def wait_deployments(kubeconfig: Path, deployments: Iterable[tuple[str, str]],
     if pending:
         raise TimeoutError(f"not Available after {timeout}s: {pending} ({last})")
     return ", ".join(f"{ns}/{name}" for ns, name in deployments)
+
+
+def daemonset_ready(ds: Any) -> tuple[bool, str]:
+    """Every scheduled pod of the DaemonSet is updated and Ready (and at least one exists)."""
+    st = ds.status
+    if st is None:
+        return False, "no status yet"
+    want = st.desired_number_scheduled or 0
+    ready = st.number_ready or 0
+    updated = st.updated_number_scheduled or 0
+    current = (st.observed_generation or 0) >= (ds.metadata.generation or 0)
+    state = f"{ready}/{want} ready, {updated} updated"
+    return current and want >= 1 and ready == want and updated == want, state
+
+
+def daemonset_exists(kubeconfig: Path, namespace: str, name: str) -> bool:
+    from kubernetes import client, config
+    from kubernetes.client.exceptions import ApiException
+
+    api = client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    try:
+        api.read_namespaced_daemon_set(name, namespace, _request_timeout=10)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def wait_daemonsets(kubeconfig: Path, daemonsets: Iterable[tuple[str, str]],
+                    timeout: float = 120) -> str:
+    """Wait (wall-clock bounded) until each (namespace, name) DaemonSet is Ready."""
+    from kubernetes import client, config
+
+    api = client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    deadline = time.monotonic() + timeout
+    pending = list(daemonsets)
+    last = ""
+    while pending and time.monotonic() < deadline:
+        for ns, name in list(pending):
+            try:
+                ok, state = daemonset_ready(api.read_namespaced_daemon_set(name, ns, _request_timeout=10))
+            except Exception as exc:
+                ok, state = False, str(exc)[:200]
+            if ok:
+                pending.remove((ns, name))
+            else:
+                last = f"{ns}/{name}: {state}"
+        if pending:
+            time.sleep(2)
+    if pending:
+        raise TimeoutError(f"DaemonSet(s) not Ready after {timeout}s: {pending} ({last})")
+    return ", ".join(f"{ns}/{name}" for ns, name in daemonsets)
 
 
 def leftovers(name: str = DEFAULT_NAME, volumes: list[str] | None = None) -> dict[str, list[str]]:

@@ -36,6 +36,11 @@ def local_path_image() -> str:
     return f"chartgate.local/local-path-provisioner:{tool('local-path-provisioner').version}"
 
 
+def netpol_image() -> str:
+    """The NetworkPolicy controller's image, tagged with its pinned module version."""
+    return f"{airgap()['netpol_image']}:{tool('kube-network-policies').version}"
+
+
 def node_image() -> str:
     """The node image tag (kind reads /kind/version; the tag carries the k8s version)."""
     return f"{airgap()['node_image']}:{kubernetes_version()}"

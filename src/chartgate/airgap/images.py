@@ -1,6 +1,7 @@
 """Parts 4–5: component images (tagged exactly as kubeadm lists them), the storage
-provisioner image, the PostgreSQL workload image, and :func:`build_image_from_dir`, the
-helper others use to build an image from a directory on the local Debian base."""
+provisioner image, the NetworkPolicy controller image, the PostgreSQL workload image, and
+:func:`build_image_from_dir`, the helper others use to build an image from a directory on
+the local Debian base."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 
 from chartgate import cache
 from chartgate.airgap import base, binaries, steps
-from chartgate.airgap.config import airgap, component_images, local_path_image
+from chartgate.airgap.config import airgap, component_images, local_path_image, netpol_image
 from chartgate.tools import docker
 
 RECIPE = 3
@@ -143,6 +145,32 @@ def build_local_path(force: bool = False) -> bool:
     return build_generated(local_path_image(), text,
                            {"local-path-provisioner": binaries.tool_binary("local-path-provisioner")},
                            local_path_key(), force)
+
+
+# --- NetworkPolicy controller image ----------------------------------------------------
+
+NETPOL_CONTEXT = ("Dockerfile", "divert-and-run.sh")
+
+
+def netpol_source() -> Path:
+    """``files/netpol``: the controller's Dockerfile, start script and DaemonSet manifest."""
+    return Path(str(resources.files("chartgate.airgap").joinpath("files", "netpol")))
+
+
+def netpol_key() -> str:
+    src = netpol_source()
+    return steps.key_of("netpol", RECIPE, {f: steps.hash_file(src / f) for f in NETPOL_CONTEXT},
+                        steps.hash_file(binaries.tool_binary("kube-network-policies")), base.key())
+
+
+def build_netpol(force: bool = False) -> bool:
+    """kube-network-policies (the pinned Go build) + iptables/nftables on the Debian base."""
+    src = netpol_source()
+    files: dict[str, Path | str | bytes] = {
+        "kube-network-policies": binaries.tool_binary("kube-network-policies"),
+        "divert-and-run.sh": src / "divert-and-run.sh",
+    }
+    return build_generated(netpol_image(), (src / "Dockerfile").read_text(), files, netpol_key(), force)
 
 
 # --- PostgreSQL workload image ---------------------------------------------------------

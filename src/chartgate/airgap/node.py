@@ -4,11 +4,14 @@
    kind's entrypoint, scripts and units taken from the pinned ``sigs.k8s.io/kind`` module
    in the Go module cache (never committed), our containerd config (our pause as sandbox
    image, Debian's CNI dir), a baked ptp + host-local + portmap conflist, kubeadm/kubelet/
-   kubectl, crictl, ``/kind/version`` and the storage manifest (local-path-provisioner,
-   default StorageClass ``standard``).
+   kubectl, crictl, ``/kind/version``, the storage manifest (local-path-provisioner,
+   default StorageClass ``standard``) and, as kind's "default CNI" manifest, the
+   NetworkPolicy controller's DaemonSet (``files/netpol``; the pod network itself is the
+   baked conflist, so kind applying that slot only adds policy enforcement).
 2. Preload, the way kind does: run the rootfs image with ``--entrypoint=sleep``, start
-   containerd inside, ``ctr -n k8s.io images import --no-unpack`` every component image
-   (``docker save`` tars), stop containerd, ``docker commit`` with kind's ENTRYPOINT.
+   containerd inside, ``ctr -n k8s.io images import --no-unpack`` every component image,
+   the storage and NetworkPolicy controller images (``docker save`` tars), stop
+   containerd, ``docker commit`` with kind's ENTRYPOINT.
 """
 
 from __future__ import annotations
@@ -22,7 +25,14 @@ from pathlib import Path
 
 from chartgate import cache
 from chartgate.airgap import base, binaries, images, steps
-from chartgate.airgap.config import airgap, component_images, kubernetes_version, local_path_image, node_image
+from chartgate.airgap.config import (
+    airgap,
+    component_images,
+    kubernetes_version,
+    local_path_image,
+    netpol_image,
+    node_image,
+)
 from chartgate.tools import docker, go
 from chartgate.tools.versions import tool
 
@@ -164,6 +174,23 @@ def storage_manifest(kind_dir: Path, provisioner_image: str, helper_image: str) 
     return body.lstrip("\n")
 
 
+NETPOL_MANIFEST = "kube-network-policies.yaml"
+# kind applies this node file after kubeadm init unless the kind config disables it.
+DEFAULT_CNI_MANIFEST = "kind/manifests/default-cni.yaml"
+
+
+def netpol_manifest(template: str, image: str, pod_subnet: str, nfqueue: int) -> str:
+    """The controller's DaemonSet manifest (``files/netpol``) with its placeholders filled."""
+    out = (template.replace("@IMAGE@", image).replace("@POD_SUBNET@", pod_subnet)
+           .replace("@NFQUEUE_ID@", str(nfqueue)))
+    left = sorted(set(re.findall(r"@[A-Z_]+@", out)))
+    if left:
+        raise RuntimeError(f"{NETPOL_MANIFEST}: unknown placeholder(s) {left}")
+    if "kind: DaemonSet" not in out:
+        raise RuntimeError(f"{NETPOL_MANIFEST}: no DaemonSet")
+    return out
+
+
 def rootfs_files(kind_dir: Path) -> dict[str, Path | str]:
     files: dict[str, Path | str] = {}
     src_root = kind_dir / "images/base/files"
@@ -177,6 +204,9 @@ def rootfs_files(kind_dir: Path) -> dict[str, Path | str]:
     files["rootfs/etc/cni/net.d/10-chartgate.conflist"] = cni_conflist(cfg["pod_subnet"])
     files["rootfs/kind/manifests/default-storage.yaml"] = storage_manifest(
         kind_dir, local_path_image(), base.tag())
+    files[f"rootfs/{DEFAULT_CNI_MANIFEST}"] = netpol_manifest(
+        (images.netpol_source() / NETPOL_MANIFEST).read_text(), netpol_image(), cfg["pod_subnet"],
+        int(cfg["netpol_nfqueue"]))
     files["rootfs/kind/version"] = kubernetes_version() + "\n"
     for name in ("kubeadm", "kubelet", "kubectl"):
         files[f"rootfs/usr/bin/{name}"] = binaries.kubernetes_binary(name)
@@ -193,13 +223,13 @@ def rootfs_tag() -> str:
 
 
 def preload_images() -> list[str]:
-    return [*component_images().values(), local_path_image(), base.tag()]
+    return [*component_images().values(), local_path_image(), netpol_image(), base.tag()]
 
 
 def node_key(rootfs_key: str) -> str:
     return steps.key_of("node", RECIPE, rootfs_key,
                         [images.component_key(c) for c in component_images()],
-                        images.local_path_key(), base.key())
+                        images.local_path_key(), images.netpol_key(), base.key())
 
 
 def build_rootfs(force: bool = False) -> tuple[bool, str]:
