@@ -437,6 +437,22 @@ class Kube:
     def delete_pod(self, name: str, namespace: str, grace_seconds: int | None = None) -> None:
         self.core.delete_namespaced_pod(name, namespace, grace_period_seconds=grace_seconds)
 
+    def evict_pod(self, name: str, namespace: str) -> HttpAnswer:
+        """Ask the Eviction API to evict a pod (what ``kubectl drain`` does). Returns the
+        answer instead of raising on a refusal: 201 evicted, 429 refused by a
+        PodDisruptionBudget (body: the API server's reason)."""
+        from kubernetes import client
+
+        body = client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=namespace))
+        try:
+            self.core.create_namespaced_pod_eviction(name, namespace, body, _request_timeout=30)
+        except self._api_exception() as exc:
+            status = int(getattr(exc, "status", 0) or 0)
+            if status in (429, 500):  # 500: several PDBs select the pod
+                return HttpAnswer(status, str(getattr(exc, "body", "") or exc), {})
+            raise
+        return HttpAnswer(201, "", {})
+
     def set_secret_data(self, name: str, namespace: str, data: Mapping[str, str]) -> None:
         """Replace keys of an existing Secret (``stringData`` patch)."""
         self.core.patch_namespaced_secret(name, namespace, {"stringData": dict(data)})
