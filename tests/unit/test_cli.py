@@ -91,4 +91,5 @@ def test_gate_requires_a_version_bump_when_the_chart_changed(
     chart_yaml.write_text(chart_yaml.read_text().replace("version: 0.1.0", "version: 0.1.1"))
     assert main(argv) == 0
     out = capsys.readouterr().out
-    assert "bumped 0.1.0 → 0.1.1" in out and "1 scenarios, 2 passed" in out
+    # render, assertions and (on by default in `gate`) the upgrade stage against main
+    assert "bumped 0.1.0 → 0.1.1" in out and "1 scenarios, 3 passed" in out

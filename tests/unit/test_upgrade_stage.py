@@ -100,7 +100,7 @@ def test_findings_cite_the_api_rule_and_show_base_and_head(tmp_path: Path) -> No
                FIXTURES / "statefulset-volumeclaimtemplates" / "base", tmp_path)
     [g] = [f for f in sts.findings() if f.severity is Severity.ERROR]
     assert "updates to statefulset spec for fields other than 'replicas', 'ordinals'" in g.message
-    assert "spec.volumeClaimTemplates[name=data].spec.resources.requests.storage" in g.message
+    assert "spec.volumeClaimTemplates[0].spec.resources.requests.storage" in g.message
 
 
 def test_clean_pair_reports_hook_recreation_and_expansion_as_notes(tmp_path: Path) -> None:
