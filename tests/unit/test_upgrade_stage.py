@@ -294,3 +294,18 @@ def test_gate_base_head_1_fails_a_selector_change_with_a_patch_bump(
     assert f"Chart.yaml version bumped {old[1]}.{old[2]}.{old[3]} → {patch}" in out
     assert "Deployment/clockwork-server (templates/deployment.yaml) spec.selector" in out
     assert "apps/v1 Deployment: spec.selector is immutable (field is immutable)" in out
+
+
+def test_findings_reach_every_report_format(tmp_path: Path) -> None:
+    from chartgate.report import json_out, junit, sarif, text
+
+    report = _run(FIXTURES / "pvc-rename" / "head", FIXTURES / "pvc-rename" / "base", tmp_path)
+    assert "== default :: upgrade (failed)" in text.render_text(report)
+    [f] = [f for r in json_out.to_dict(report)["results"] if r["stage"] == "upgrade" for f in r["findings"]]
+    assert (f["rule"], f["object"], f["template"]) == ("data-loss", "PersistentVolumeClaim/demo-files",
+                                                       "templates/pvc.yaml")
+    assert "renamed to PersistentVolumeClaim/demo-uploads" in f["message"]
+    assert 'classname="upgrade" name="default"' in junit.to_junit_xml(report)
+    [res] = sarif.to_sarif(report, base_dir="fx")["runs"][0]["results"]
+    assert res["ruleId"] == "data-loss" and res["properties"]["stage"] == "upgrade"
+    assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "fx/templates/pvc.yaml"
