@@ -130,17 +130,16 @@ def test_request_loop_manifest_is_bounded_and_restricted() -> None:
         namespace="ns",
         image="lg:1",
         url="http://svc/api/health",  # type: ignore[arg-type]
-        min_requests=500,
+        write_url="http://svc/api/projects",
         max_requests=8000,
         max_duration=150,
-        until_version="1.0.1",
         job="lg-1",
     )
     m = loop.manifest()
     spec = m["spec"]
     c = spec["template"]["spec"]["containers"][0]
     assert "-max-requests=8000" in c["args"] and "-max-duration=150s" in c["args"]
-    assert "-until-version=1.0.1" in c["args"]
+    assert "-write-url=http://svc/api/projects" in c["args"] and "-control=:8081" in c["args"]
     assert spec["backoffLimit"] == 0 and spec["activeDeadlineSeconds"] == 150 + 90 + 60
     assert c["securityContext"]["runAsNonRoot"] and c["securityContext"]["capabilities"] == {"drop": ["ALL"]}
 

@@ -1,4 +1,5 @@
-"""Checks shared by the clockwork scenarios (object names, goose logs, bounded polling)."""
+"""Checks shared by the clockwork scenarios: object names, migrations (goose's logs and
+its version table), bounded polling, and a clean rollout under the request loop."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chartgate.e2e import http
+from chartgate.e2e.loadgen import LoopResult, Rollout
 from chartgate.tools.kube import Kube
+from chartgate.tools.kubectl import Kubectl
 
 T = TypeVar("T")
 
@@ -90,3 +93,45 @@ def migration_log(kube: Kube, namespace: str, release: str, pods: list[Any]) -> 
         return kube.logs(jpods[-1].metadata.name, namespace, "migrate")
     assert pods, "no server pods to look for a migrate initContainer in"
     return "\n".join(migration_log_from_init(kube, namespace, p) for p in pods[:1])
+
+
+def assert_clean_rollout(res: LoopResult, rollout: Rollout, phase: str, min_requests: int = 500,
+                         writes: bool = True) -> None:
+    """A rollout covered by the request loop was clean (:meth:`LoopResult.problems`)."""
+    print(f"[{phase}] rollout {rollout.seconds:.1f}s (old pods {rollout.old_pods}); "
+          f"request loop: {res.summary()}")
+    problems = res.problems(rollout, min_requests, writes=writes)
+    assert not problems, (f"{phase}: the rollout was not clean under the request loop:\n  - "
+                          + "\n  - ".join(problems) + f"\n{res.summary()}")
+
+
+def psql_incluster(kubectl: Kubectl, namespace: str, release: str, sql: str) -> str:
+    """``sql`` through psql inside the release's in-cluster PostgreSQL pod, as the user
+    and database of its ``POSTGRES_*`` environment (what the chart configures)."""
+    pod = f"{names(release)['postgresql']}-0"
+    script = ('PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" '
+              '-v ON_ERROR_STOP=1 -tA -c "$0"')
+    out = kubectl.run(["exec", "-n", namespace, pod, "-c", "postgresql", "--", "sh", "-c", script, sql])
+    return out.stdout.strip()
+
+
+def goose_versions(query: Callable[[str], str]) -> dict[int, int]:
+    """goose's version table: applied version → how many times it was recorded as applied
+    (goose records each applied migration once; a repeated row means it ran again)."""
+    out = query("SELECT version_id, count(*) FROM goose_db_version WHERE is_applied "
+                "GROUP BY version_id ORDER BY version_id")
+    rows = [ln.split("|") for ln in out.splitlines() if ln.strip()]
+    return {int(v): int(n) for v, n in rows}
+
+
+def assert_migrated_once(versions: dict[int, int], where: str, at_least: int = 1,
+                         before: dict[int, int] | None = None) -> None:
+    """Every migration recorded exactly once, up to a version ``>= at_least``; with
+    ``before``, nothing that was applied then ran again."""
+    again = {v: n for v, n in versions.items() if n != 1}
+    assert not again, f"{where}: goose recorded migrations more than once (version: times): {again}"
+    top = max(versions, default=0)
+    assert top >= at_least, f"{where}: goose_db_version is at version {top}, want >= {at_least}: {versions}"
+    if before is not None:
+        lost = sorted(set(before) - set(versions))
+        assert not lost, f"{where}: versions applied before are no longer recorded: {lost}"

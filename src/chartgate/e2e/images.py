@@ -2,13 +2,17 @@
 
 * the clockwork **contract double** (``tests/e2e/app``) three times — ``clockwork:1.0.0``,
   ``clockwork:1.0.1`` and ``clockwork:v1.0.1`` (the tag the deployment plan's ``kubectl set
-  image … server=clockwork:v1.0.1`` names), differing only in the version they report;
+  image … server=clockwork:v1.0.1`` names), differing only in the version they report —
+  and once as the broken-shutdown variant ``clockwork:1.0.0-abrupt`` (exits at once on
+  SIGTERM), which the rolling-update check must fail on;
 * the **load generator** (``tests/e2e/loadgen``) for the in-cluster request loop.
 
 Go binaries are built statically with :func:`chartgate.tools.go.build_local`; goose is the
 pinned tool from the bootstrap; the image goes through the air-gapped image helper
 (:func:`chartgate.airgap.images.build_image_from_dir`, cached by context content).
-``CLOCKWORK_E2E_IMAGE`` (and ``…_NEXT``) replace the double with a real image.
+``CLOCKWORK_E2E_IMAGE`` and ``…_NEXT`` (both required, and different) replace the double
+with two real images; the broken-shutdown variant is still built from the double, since it
+tests the stage's own check.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chartgate import cache
-from chartgate.e2e.settings import DOUBLE_V1, DOUBLE_V2, Settings
+from chartgate.e2e.settings import DOUBLE_ABRUPT, DOUBLE_V1, DOUBLE_V2, Settings
 from chartgate.tools import go
 
 LOADGEN_TAG = "chartgate.local/e2e-loadgen:1"
@@ -36,13 +40,14 @@ class AppImages:
     v1_version: str
     v2: str
     v2_version: str
-    set_image: str  # what the plan's `kubectl set image` uses
+    set_image: str  # what the plan's `kubectl set image` uses (never the image already running)
     set_image_version: str
     double: bool  # the contract double (has the test fault switch)
+    abrupt: str = ""  # the double's broken-shutdown variant (exits at once on SIGTERM)
 
     @property
     def all(self) -> list[str]:
-        return sorted({self.v1, self.v2, self.set_image})
+        return sorted({self.v1, self.v2, self.set_image} | ({self.abrupt} if self.abrupt else set()))
 
     @staticmethod
     def split(ref: str) -> tuple[str, str]:
@@ -60,8 +65,9 @@ def _fresh_dir(*parts: str) -> Path:
     return path
 
 
-def build_double(app_dir: Path, version: str, tag: str) -> str:
-    """Build the contract double reporting ``version`` as ``tag`` (cached by content)."""
+def build_double(app_dir: Path, version: str, tag: str, shutdown: str = "graceful") -> str:
+    """Build the contract double reporting ``version`` as ``tag`` (cached by content);
+    ``shutdown="immediate"`` builds the broken-shutdown variant."""
     from chartgate.airgap.images import build_image_from_dir
     from chartgate.tools import bootstrap
 
@@ -72,7 +78,8 @@ def build_double(app_dir: Path, version: str, tag: str) -> str:
             shutil.copytree(src, ctx / name)
         elif src.exists():
             shutil.copy2(src, ctx / name)
-    go.build_local(app_dir, ".", ctx / "bin" / "clockwork", ldflags=f"-X main.version={version}")
+    go.build_local(app_dir, ".", ctx / "bin" / "clockwork",
+                   ldflags=f"-X main.version={version} -X main.shutdownMode={shutdown}")
     shutil.copy2(bootstrap.ensure("goose"), ctx / "bin" / "goose")
     try:
         return build_image_from_dir(ctx, tag, build_args={"VERSION": version})
@@ -93,17 +100,24 @@ def build_loadgen(loadgen_dir: Path) -> str:
 
 
 def app_images(root: Path, settings: Settings) -> AppImages:
-    """The double (built here) or the real image(s) named by ``CLOCKWORK_E2E_IMAGE``."""
-    if settings.real_image:
-        nxt = settings.real_image_next or settings.real_image
-        return AppImages(v1=settings.real_image, v1_version="", v2=nxt, v2_version="",
-                         set_image=nxt, set_image_version="", double=False)
+    """The double (built here) or the two real images named by ``CLOCKWORK_E2E_IMAGE`` and
+    ``CLOCKWORK_E2E_IMAGE_NEXT`` (:meth:`Settings.real_image_problem` raises ``ValueError``).
+    With real images, the plan's ``kubectl set image`` goes back to the first one (the
+    only other image there is), and their versions are not known beforehand."""
     app_dir = root / "tests" / "e2e" / "app"
+    abrupt = build_double(app_dir, DOUBLE_ABRUPT, f"clockwork:{DOUBLE_ABRUPT}", shutdown="immediate")
+    if settings.real_image:
+        problem = settings.real_image_problem()
+        if problem:
+            raise ValueError(problem)
+        assert settings.real_image_next
+        return AppImages(v1=settings.real_image, v1_version="", v2=settings.real_image_next, v2_version="",
+                         set_image=settings.real_image, set_image_version="", double=False, abrupt=abrupt)
     v1 = build_double(app_dir, DOUBLE_V1, f"clockwork:{DOUBLE_V1}")
     v2 = build_double(app_dir, DOUBLE_V2, f"clockwork:{DOUBLE_V2}")
     plan = build_double(app_dir, PLAN_SET_IMAGE_VERSION, PLAN_SET_IMAGE_TAG)
     return AppImages(v1=v1, v1_version=DOUBLE_V1, v2=v2, v2_version=DOUBLE_V2,
-                     set_image=plan, set_image_version=PLAN_SET_IMAGE_VERSION, double=True)
+                     set_image=plan, set_image_version=PLAN_SET_IMAGE_VERSION, double=True, abrupt=abrupt)
 
 
 def load_into_kind(cluster: str, refs: list[str]) -> list[str]:

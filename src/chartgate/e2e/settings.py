@@ -11,6 +11,7 @@ import pytest
 DEFAULT_CLUSTER = "chartgate-e2e"
 DOUBLE_V1 = "1.0.0"
 DOUBLE_V2 = "1.0.1"
+DOUBLE_ABRUPT = "1.0.0-abrupt"  # the broken-shutdown variant: exits at once on SIGTERM
 
 
 def in_ci() -> bool:
@@ -35,6 +36,22 @@ class Settings:
     chart: Path | None = None
     helm_timeout: str = "4m"
     reuse: bool = False
+    upgrade_from: str | None = None  # git ref of the chart the upgrade journey starts from
+
+    def real_image_problem(self) -> str | None:
+        """Why the real-image mode cannot run (None: it can, or the double is used). It
+        needs two different images: rolling updates and rollbacks to the same image roll
+        nothing, so they would pass without proving anything."""
+        if not self.real_image:
+            return None
+        if not self.real_image_next:
+            return (f"CLOCKWORK_E2E_IMAGE={self.real_image} needs CLOCKWORK_E2E_IMAGE_NEXT: a second "
+                    "image of the server (another build or version, loaded into the cluster) for the "
+                    "rolling update, `kubectl set image` and rollback scenarios")
+        if self.real_image_next == self.real_image:
+            return (f"CLOCKWORK_E2E_IMAGE_NEXT={self.real_image_next} is the same image as "
+                    "CLOCKWORK_E2E_IMAGE: an update to the same image rolls nothing; name a different one")
+        return None
 
     @classmethod
     def from_env(cls, rootdir: Path) -> Settings:
@@ -47,4 +64,5 @@ class Settings:
                    artifacts=Path(art),
                    chart=Path(chart).resolve() if chart else None,
                    helm_timeout=os.environ.get("CHARTGATE_E2E_HELM_TIMEOUT") or "4m",
-                   reuse=os.environ.get("CHARTGATE_E2E_REUSE", "") == "1")
+                   reuse=os.environ.get("CHARTGATE_E2E_REUSE", "") == "1",
+                   upgrade_from=os.environ.get("CHARTGATE_E2E_UPGRADE_FROM") or None)

@@ -44,3 +44,20 @@ def tree_id(repo: Path, ref: str, path: str) -> str:
 def archive(repo: Path, ref: str, path: str, out: Path) -> None:
     """Write the files under ``path`` at ``ref`` to the tar file ``out``."""
     _git(repo, "archive", "--format=tar", f"--output={out}", ref, "--", path)
+
+
+def commits(repo: Path, ref: str, path: str) -> list[str]:
+    """Commits reachable from ``ref`` (first parents) that changed ``path``, newest first."""
+    return _git(repo, "log", "--first-parent", "--format=%H", ref, "--", path).split()
+
+
+def first_parent(repo: Path, ref: str) -> str | None:
+    """The first parent of ``ref``, or None for a root commit."""
+    res = proc.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{ref}^1"], check=False,
+                   timeout=60)
+    return res.stdout.strip() if res.returncode == 0 else None
+
+
+def rev_parse(repo: Path, ref: str) -> str:
+    """The commit id ``ref`` names."""
+    return _git(repo, "rev-parse", "--verify", f"{ref}^{{commit}}").strip()

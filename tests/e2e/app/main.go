@@ -21,6 +21,12 @@ import (
 // version is set at build time: go build -ldflags "-X main.version=1.2.3".
 var version = "dev"
 
+// shutdownMode is set at build time. "graceful" (the default) drains on SIGTERM;
+// "immediate" builds the broken-shutdown variant: it closes every connection and exits
+// at once, dropping in-flight requests — what the e2e stage's rolling-update check must
+// catch (go build -ldflags "-X main.shutdownMode=immediate").
+var shutdownMode = "graceful"
+
 const (
 	shutdownTimeout = 20 * time.Second // below Kubernetes' default 30 s grace period
 	dbWaitTimeout   = 60 * time.Second // how long DB_AUTO_MIGRATE waits for the database
@@ -64,6 +70,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		"static_dir", cfg.StaticDir,
 		"allowed_origins", strings.Join(cfg.AllowedOrigins, ","),
 		"test_faults", cfg.TestFaults,
+		"shutdown", shutdownMode,
 	)
 	if cfg.TestFaults {
 		log.Warn("CLOCKWORK_TEST_FAULTS=1: test-only fault routes enabled (POST/DELETE /test/fault/liveness)")
@@ -113,11 +120,15 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	log.Info("listening", "addr", ln.Addr().String())
+	if shutdownMode == "immediate" {
+		return serve(ctx, ln, app, 0)
+	}
 	return serve(ctx, ln, app, shutdownTimeout)
 }
 
 // serve answers on ln until ctx is cancelled, then fails readiness, stops accepting
-// and drains in-flight requests for at most drain.
+// and drains in-flight requests for at most drain. drain 0 is the broken-shutdown
+// variant: every connection is closed at once, in-flight requests are dropped.
 func serve(ctx context.Context, ln net.Listener, app *App, drain time.Duration) error {
 	srv := &http.Server{
 		Handler:           app.Handler(),
@@ -135,6 +146,12 @@ func serve(ctx context.Context, ln net.Listener, app *App, drain time.Duration) 
 	}
 
 	app.draining.Store(true)
+	if drain <= 0 {
+		app.log.Warn("shutdown signal received: exiting at once (broken-shutdown variant), in-flight requests dropped")
+		_ = srv.Close()
+		<-errc
+		return nil
+	}
 	app.log.Info("shutdown signal received: readiness failing, no new connections, draining in-flight requests",
 		"timeout", drain.String())
 	sctx, cancel := context.WithTimeout(context.Background(), drain)

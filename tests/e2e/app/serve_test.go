@@ -94,3 +94,57 @@ func TestGracefulDrain(t *testing.T) {
 		}
 	}
 }
+
+// TestImmediateShutdownDropsInFlight: the broken-shutdown variant (drain 0) closes an
+// in-flight request's connection on cancel instead of answering it.
+func TestImmediateShutdownDropsInFlight(t *testing.T) {
+	store := &fakeStore{block: make(chan struct{}), entered: make(chan struct{})}
+	defer close(store.block)
+	app, logs := newTestApp(t, testConfig(t), store)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := "http://" + ln.Addr().String()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, app, 0) }()
+
+	inflight := make(chan error, 1)
+	go func() {
+		resp, err := http.Get(addr + "/api/projects") // blocks in the store
+		if err == nil {
+			resp.Body.Close()
+			err = nil
+			if resp.StatusCode == http.StatusOK {
+				inflight <- nil
+				return
+			}
+		}
+		inflight <- err
+	}()
+	select {
+	case <-store.entered:
+	case <-time.After(5 * time.Second):
+		t.Fatal("in-flight request never reached the handler")
+	}
+	cancel() // SIGTERM
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not return at once")
+	}
+	select {
+	case err := <-inflight:
+		if err == nil {
+			t.Fatal("the in-flight request was answered 200; the variant must drop it")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the in-flight request neither failed nor finished")
+	}
+	if !strings.Contains(logs.String(), "exiting at once") {
+		t.Fatalf("log lacks the broken-shutdown line:\n%s", logs.String())
+	}
+}

@@ -8,6 +8,11 @@
    makes ``helm upgrade`` fail; the previous release keeps serving, schema unchanged.
 3. initContainer strategy (``helm upgrade --set migration.strategy=initContainer``) against
    a fresh database: the new pods' ``migrate`` initContainer applies the migrations.
+
+With a real image (``CLOCKWORK_E2E_IMAGE``), which has neither the double's migration
+files nor its failing set, step 2 points ``MIGRATIONS_DIR`` at a directory the image does
+not have (goose fails on it), and every step is judged by goose's version table — each
+version recorded once, unchanged by the failed upgrade — not by the double's file names.
 """
 
 from __future__ import annotations
@@ -15,8 +20,17 @@ from __future__ import annotations
 import pytest
 
 from chartgate.e2e import http
-from chartgate.e2e.checks import assert_goose_applied, get_ok, migration_log_from_init, names, server_selector
+from chartgate.e2e.checks import (
+    assert_goose_applied,
+    assert_migrated_once,
+    get_ok,
+    goose_versions,
+    migration_log_from_init,
+    names,
+    server_selector,
+)
 from chartgate.e2e.fixtures import ExternalPostgres, Releases
+from chartgate.e2e.images import AppImages
 from chartgate.tools.helm import HelmError
 from chartgate.tools.kube import Kube, ObjRef, pod_ready, restart_count
 from chartgate.tools.kubectl import Kubectl
@@ -28,11 +42,14 @@ RELEASE = "clockwork"
 N = names(RELEASE)
 JOB_VALUES = {"migration": {"strategy": "job", "hookDeletePolicy": "before-hook-creation"},
               "namespace": {"create": False}}
+FAILING_DIR = {True: "server/migrations-failing",  # the double's set: 00099 fails
+               False: "server/migrations-e2e-no-such-directory"}  # any image: goose fails on it
 
 
 def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: Kubectl,
-                      external_postgres: ExternalPostgres) -> None:
+                      external_postgres: ExternalPostgres, app_imgs: AppImages) -> None:
     pg = external_postgres
+    least = 2 if app_imgs.double else 1
     url_job = pg.create_database("clockwork_c_job")
     rel = releases.new(RELEASE, NS)  # values.yaml defaults: external PostgreSQL, existing Secret
     kubectl.create_namespace(NS)
@@ -43,25 +60,30 @@ def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: 
     kube.wait_job_complete(N["job"], NS, timeout=60)  # kubectl wait --for=condition=complete job/…
     job_pods = kube.job_pods(N["job"], NS)
     assert job_pods, f"job/{N['job']} has no pod to read the log from"
-    assert_goose_applied(kube.logs(job_pods[-1].metadata.name, NS, "migrate"), f"job/{N['job']}")
-    assert pg.psql("clockwork_c_job", "SELECT max(version_id) FROM goose_db_version") == "2"
+    if app_imgs.double:
+        assert_goose_applied(kube.logs(job_pods[-1].metadata.name, NS, "migrate"), f"job/{N['job']}")
+    applied = goose_versions(lambda sql: pg.psql("clockwork_c_job", sql))
+    assert_migrated_once(applied, "clockwork_c_job after the Job", at_least=least)
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     serving = kube.live_pods(NS, server_selector(RELEASE))
     before = {p.metadata.name: restart_count(p, "server") for p in serving}
     revision = rel.revision()
 
     # 2. failing migration: helm upgrade fails, the previous release keeps serving
-    failing = {**JOB_VALUES, "configMap": {"values": {"migrationsDir": "server/migrations-failing"}}}
+    failing = {**JOB_VALUES, "configMap": {"values": {"migrationsDir": FAILING_DIR[app_imgs.double]}}}
     with pytest.raises(HelmError) as err:
         rel.upgrade(failing, timeout="2m")
     message = str(err.value)
     assert "pre-upgrade" in message or N["job"] in message, (
         f"helm upgrade failed, but not on the hook: {message}")
-    job_log = "\n".join(kube.logs(p.metadata.name, NS, "migrate") for p in kube.job_pods(N["job"], NS))
-    assert "00099_fail.sql" in job_log, f"the failing migration did not run; job log:\n{job_log[-1500:]}"
     kube.wait_job_failed(N["job"], NS, timeout=30)
-    assert pg.psql("clockwork_c_job", "SELECT max(version_id) FROM goose_db_version") == "2", "schema changed"
-    assert pg.psql("clockwork_c_job", "SELECT to_regclass('clockwork_failed_migration_probe') IS NULL") == "t"
+    if app_imgs.double:
+        job_log = "\n".join(kube.logs(p.metadata.name, NS, "migrate") for p in kube.job_pods(N["job"], NS))
+        assert "00099_fail.sql" in job_log, f"the failing migration did not run; job log:\n{job_log[-1500:]}"
+        assert pg.psql("clockwork_c_job",
+                       "SELECT to_regclass('clockwork_failed_migration_probe') IS NULL") == "t"
+    assert goose_versions(lambda sql: pg.psql("clockwork_c_job", sql)) == applied, (
+        "the failed migration changed goose's version table")
     now = kube.live_pods(NS, server_selector(RELEASE))
     assert {p.metadata.name: restart_count(p, "server") for p in now} == before, (
         f"the serving pods changed after the failed upgrade: before {before}, now "
@@ -85,5 +107,8 @@ def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: 
     pods = kube.live_pods(NS, server_selector(RELEASE))
     assert pods and not set(before) & {p.metadata.name for p in pods}, "pods were not replaced"
     for pod in pods:
-        assert_goose_applied(migration_log_from_init(kube, NS, pod), f"pod {pod.metadata.name} [migrate]")
-    assert pg.psql("clockwork_c_init", "SELECT max(version_id) FROM goose_db_version") == "2"
+        log = migration_log_from_init(kube, NS, pod)  # exited 0
+        if app_imgs.double:
+            assert_goose_applied(log, f"pod {pod.metadata.name} [migrate]")
+    assert_migrated_once(goose_versions(lambda sql: pg.psql("clockwork_c_init", sql)),
+                         "clockwork_c_init after the initContainers", at_least=least)
