@@ -23,6 +23,8 @@ changed without any version bump (the same rule ``chartgate gate`` applies).
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -100,8 +102,7 @@ def _get(body: Mapping[str, Any], path: str) -> Any:
 def _show(value: Any, limit: int = 100) -> str:
     if value is _MISSING:
         return "(unset)"
-    text = yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
-    text = text.removesuffix("\n...").strip()
+    text = json.dumps(value, default=str, separators=(", ", ": "))
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
@@ -523,8 +524,9 @@ class UpgradeStage:
         self.base_renders = dict(renders)
         self._generating = generating_templates(chart)
 
-    @property
+    @functools.cached_property
     def versions(self) -> tuple[str, str]:
+        """(base, head) Chart.yaml versions (read once per run)."""
         assert self.base_chart is not None
         return chart_version(self.base_chart), chart_version(self.head_chart)
 
