@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from chartgate.tools.kube import Kube, KubeError, ObjRef, Terminal, WaitTimeout
+from chartgate.tools.kube import Kube, KubeError, ObjRef, Terminal, WaitTimeout, poll_until
 
 _ids = itertools.count(1)
 RESULT_PREFIX = "LOADGEN_RESULT "
@@ -250,14 +250,18 @@ class RequestLoop:
         """Ask the loop to stop now, reporting the rollout window it must count in. A loop
         that already ended on its own answers nothing useful; its result says why."""
         query = urlencode({"reason": reason, "from": _go_time(window_start), "to": _go_time(window_end)})
-        try:
+
+        def deliver() -> tuple[bool, str]:
             answer = self.kube.pod_http(self._pod(), self.namespace, CONTROL_PORT, f"/stop?{query}",
                                         method="POST")
-        except Exception as exc:  # the pod may have finished (max-duration): judged by the result
-            print(f"[loadgen] job/{self.job}: stop request not delivered ({type(exc).__name__}: {exc})")
-            return
-        if answer.status != 200:
-            print(f"[loadgen] job/{self.job}: stop request answered {answer.status}: {answer.body[:300]}")
+            return answer.status == 200, f"POST /stop answered {answer.status}: {answer.body[:300]}"
+
+        # a transient API-server proxy error is retried; a loop that already ended on its
+        # own (max-duration) answers nothing, and its result says why
+        done, last, _ = poll_until(deliver, timeout=10, interval=1, clock=self.kube.clock,
+                                   transient=(Exception,))
+        if not done:
+            print(f"[loadgen] job/{self.job}: stop request not delivered ({last})")
 
     def result(self, timeout: float | None = None) -> LoopResult:
         """Wait for the loop to finish (wall-clock bounded) and parse its report."""
