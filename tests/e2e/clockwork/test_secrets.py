@@ -10,7 +10,7 @@ d. **Created Secret** (deploy/README.md, "Existing PostgreSQL": let the chart bu
 
    with the parts pointing at a real PostgreSQL outside the cluster (testcontainers on
    kind's docker network): later ``--set``s give its host, a role of its own
-   (``postgresql.username``) whose password needs URL-encoding, its database and
+   (``postgresql.username``) with a password of its own, its database and
    ``sslmode=disable`` (the container has no TLS). Namespace ``clockwork-secret-created``.
    The migration Job (a ``pre-install`` hook) reads the Secret's hook copy
    ``clockwork-secrets-migration``, the server the release's ``clockwork-secrets``: both
@@ -73,7 +73,7 @@ def test_d_created_secret(request: pytest.FixtureRequest, releases: Releases, wa
                           kubectl: Kubectl, external_postgres: ExternalPostgres) -> None:
     pg = external_postgres
     role, db = "clockwork_d", "clockwork_d"
-    password = f"p@ss:{secrets.token_hex(8)}/w"  # '@', ':' and '/' must be URL-encoded in DATABASE_URL
+    password = f"pw.{secrets.token_hex(8)}~x-y_z"  # the schema allows URL-unreserved characters only
     pg.psql("postgres", f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
     pg.psql("postgres", f'CREATE DATABASE "{db}" OWNER {role}')
     pg.databases.append(db)
