@@ -60,7 +60,11 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="session")
 def e2e_settings(request: pytest.FixtureRequest) -> Settings:
-    return Settings.from_env(Path(str(request.config.rootpath)))
+    settings = Settings.from_env(Path(str(request.config.rootpath)))
+    problem = settings.real_image_problem()  # the real-image mode needs two different images
+    if problem:
+        missing(problem)
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -149,9 +153,6 @@ def _build_and_load(settings: Settings, what: str, build: Callable[[], T],
 @pytest.fixture(scope="session")
 def app_imgs(request: pytest.FixtureRequest, e2e_settings: Settings, e2e_kubeconfig: str) -> AppImages:
     """The server images (contract double v1/v2, or CLOCKWORK_E2E_IMAGE + _NEXT), loaded into kind."""
-    problem = e2e_settings.real_image_problem()
-    if problem:
-        missing(problem)
     root = Path(str(request.config.rootpath))
     return _build_and_load(e2e_settings, "clockwork server images",
                            lambda: app_images(root, e2e_settings), lambda imgs: imgs.all)
