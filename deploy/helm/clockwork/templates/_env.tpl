@@ -2,6 +2,7 @@
 Environment. The server, the migration Job/initContainer read the same sources:
 the ConfigMap, then (in-cluster PostgreSQL) the chart's PostgreSQL Secret, then the
 app Secret (later sources win, so an app Secret's DATABASE_URL overrides the composed one).
+The app Secret is optional only when nobody named it (clockwork.secretOptional).
 Call with (dict "ctx" . "hook" bool): hook=true references the hook copies.
 */}}
 {{- define "clockwork.envFrom" -}}
@@ -15,7 +16,7 @@ Call with (dict "ctx" . "hook" bool): hook=true references the hook copies.
 {{- end }}
 - secretRef:
     name: {{ if and $hook $.Values.secret.create }}{{ include "clockwork.migrationSecretName" $ }}{{ else }}{{ include "clockwork.secretName" $ }}{{ end }}
-{{- if and $.Values.postgresql.enabled (not $.Values.secret.create) }}
+{{- if eq (include "clockwork.secretOptional" $) "true" }}
     optional: true
 {{- end }}
 {{- end -}}
@@ -34,18 +35,29 @@ DB_AUTO_MIGRATE: {{ .Values.configMap.values.dbAutoMigrate | toString | quote }}
 {{- end -}}
 
 {{/*
-PostgreSQL password: values, else the existing chart Secret (stable across upgrades),
-else generated once per render (cached in .Values so every template sees the same one).
+PostgreSQL password: values, else the existing chart Secret, else generated once per render
+(cached in .Values so every template sees the same one). The chart Secret is kept on
+`helm uninstall` (helm.sh/resource-policy: keep) like the data PVC, so upgrades and a
+reinstall under the same release name find it and keep the password the data directory
+was initialised with. If the PVC survived but the Secret is gone, a new password could
+never log in: fail and say how to recover. Under `helm template` lookup finds nothing and
+a password is generated.
 */}}
 {{- define "clockwork.postgresqlPassword" -}}
 {{- if not (hasKey .Values.postgresql "__password") -}}
 {{- $pw := .Values.postgresql.password -}}
 {{- if not $pw -}}
-{{- $existing := lookup "v1" "Secret" (include "clockwork.namespace" .) (include "clockwork.postgresqlName" .) -}}
+{{- $ns := include "clockwork.namespace" . -}}
+{{- $name := include "clockwork.postgresqlName" . -}}
+{{- $existing := lookup "v1" "Secret" $ns $name -}}
 {{- $data := dig "data" dict $existing -}}
 {{- if hasKey $data "POSTGRES_PASSWORD" -}}
 {{- $pw = index $data "POSTGRES_PASSWORD" | b64dec -}}
 {{- else -}}
+{{- $pvc := printf "data-%s-0" $name -}}
+{{- if lookup "v1" "PersistentVolumeClaim" $ns $pvc -}}
+{{- fail (printf "PersistentVolumeClaim %q in namespace %q holds a PostgreSQL database, but Secret %q with its password is gone, so a generated password could not log in. Set postgresql.password to the database's password, or delete the data with `kubectl delete pvc %s -n %s` (deploy/README.md, Uninstall)" $pvc $ns $name $pvc $ns) -}}
+{{- end -}}
 {{- $pw = randAlphaNum 24 -}}
 {{- end -}}
 {{- end -}}

@@ -39,3 +39,23 @@ app.kubernetes.io/component: {{ index . 1 }}
 app: {{ include "clockwork.name" (index . 0) }}
 component: {{ index . 1 }}
 {{- end -}}
+
+{{/*
+Labels of the PostgreSQL volumeClaimTemplate. The API server refuses every change to a
+StatefulSet's volumeClaimTemplates ("spec: Forbidden: updates to statefulset spec for
+fields other than ..."), so they must not carry values that change between releases
+(helm.sh/chart, app.kubernetes.io/version, commonLabels). An existing StatefulSet
+(`helm upgrade`) keeps exactly the labels it was created with (chart 0.1.0 put the full
+label set there); a new one gets the stable selector labels.
+*/}}
+{{- define "clockwork.postgresqlClaimLabels" -}}
+{{- $sts := lookup "apps/v1" "StatefulSet" (include "clockwork.namespace" .) (include "clockwork.postgresqlName" .) -}}
+{{- $claims := dig "spec" "volumeClaimTemplates" list $sts -}}
+{{- if $claims -}}
+{{- toYaml (dig "metadata" "labels" dict (first $claims)) -}}
+{{- else -}}
+{{ include "clockwork.componentSelectorLabels" (list . "postgresql") }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: clockwork
+{{- end -}}
+{{- end -}}
