@@ -46,7 +46,11 @@ else <release>-<chart name>. Release "clockwork" => clockwork-server, clockwork-
 {{- .Values.configMap.name | default (include "clockwork.derivedName" (list . "config")) -}}
 {{- end -}}
 
-{{/* Secret the server reads DATABASE_URL from (created or existing). */}}
+{{/*
+The app Secret the server reads DATABASE_URL from (created or existing). Three keys can
+name it: secret.name, secret.existingSecret, postgresql.existingSecret. At most one may be
+set (clockwork.validate fails otherwise), so there is no silent precedence.
+*/}}
 {{- define "clockwork.secretName" -}}
 {{- if .Values.secret.existingSecret -}}
 {{- .Values.secret.existingSecret -}}
@@ -55,6 +59,25 @@ else <release>-<chart name>. Release "clockwork" => clockwork-server, clockwork-
 {{- else -}}
 {{- .Values.secret.name | default (include "clockwork.derivedName" (list . "secrets")) -}}
 {{- end -}}
+{{- end -}}
+
+{{/* The values keys that name the app Secret and are set, as a list of "key (value)". */}}
+{{- define "clockwork.secretNamedBy" -}}
+{{- $set := list -}}
+{{- range list (list "secret.existingSecret" .Values.secret.existingSecret) (list "postgresql.existingSecret" .Values.postgresql.existingSecret) (list "secret.name" .Values.secret.name) -}}
+{{- if index . 1 -}}{{- $set = append $set (printf "%s (%s)" (index . 0) (index . 1)) -}}{{- end -}}
+{{- end -}}
+{{- toJson $set -}}
+{{- end -}}
+
+{{/*
+"true" when the app Secret reference is optional: only the unnamed default app Secret next
+to the in-cluster PostgreSQL (whose own Secret already carries DATABASE_URL). A Secret the
+operator named, or the one an external PostgreSQL needs, is required: a missing or
+misspelled one stops the rollout instead of being skipped.
+*/}}
+{{- define "clockwork.secretOptional" -}}
+{{- if and .Values.postgresql.enabled (not .Values.secret.create) (eq (include "clockwork.secretNamedBy" .) "[]") -}}true{{- end -}}
 {{- end -}}
 
 {{- define "clockwork.migrationJobName" -}}
