@@ -11,13 +11,22 @@
 {{- end -}}
 
 {{- define "clockwork.image" -}}
-{{- include "clockwork.imageRef" (dict "image" .Values.deployment.image "tag" .Chart.AppVersion) -}}
+{{- include "clockwork.imageRef" (dict "image" .Values.deployment.image "tag" (include "clockwork.imageTag" .)) -}}
 {{- end -}}
 
-{{/* Migration image: the server image unless migration.image.repository is set. */}}
+{{/* The server image's tag: deployment.image.tag, else the chart appVersion. */}}
+{{- define "clockwork.imageTag" -}}
+{{- .Values.deployment.image.tag | default .Chart.AppVersion -}}
+{{- end -}}
+
+{{/*
+Migration image: the server image unless migration.image.repository is set; then its tag
+defaults to the server image's tag (migrations ship with the server release). tag/digest
+without a repository are rejected by clockwork.validate.
+*/}}
 {{- define "clockwork.migrationImage" -}}
 {{- if .Values.migration.image.repository -}}
-{{- include "clockwork.imageRef" (dict "image" .Values.migration.image "tag" .Chart.AppVersion) -}}
+{{- include "clockwork.imageRef" (dict "image" .Values.migration.image "tag" (include "clockwork.imageTag" .)) -}}
 {{- else -}}
 {{- include "clockwork.image" . -}}
 {{- end -}}
@@ -27,10 +36,10 @@
 {{- .Values.migration.image.pullPolicy | default .Values.deployment.image.pullPolicy -}}
 {{- end -}}
 
-{{/* Test image: the server image unless tests.image.repository is set. */}}
+{{/* Test image: the server image unless tests.image.repository is set (tag as for migrations). */}}
 {{- define "clockwork.testImage" -}}
 {{- if .Values.tests.image.repository -}}
-{{- include "clockwork.imageRef" (dict "image" .Values.tests.image "tag" .Chart.AppVersion) -}}
+{{- include "clockwork.imageRef" (dict "image" .Values.tests.image "tag" (include "clockwork.imageTag" .)) -}}
 {{- else -}}
 {{- include "clockwork.image" . -}}
 {{- end -}}
