@@ -42,7 +42,13 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
     "keep-dropped": {("data-loss", "PersistentVolumeClaim/demo-files",
                       'metadata.annotations["helm.sh/resource-policy"]')},
     "service-selector": {("service-selector", "Service/demo-web", "spec.selector")},
+    "service-headless": {("immutable-field", "Service/demo-web", "spec.clusterIP")},
+    "statefulset-servicename": {("immutable-field", "StatefulSet/demo-db", "spec.serviceName")},
+    "pvc-shrink": {("immutable-field", "PersistentVolumeClaim/demo-files", "spec.resources.requests.storage")},
+    # pairs the API accepts: nothing may be flagged
     "clean": set(),
+    "job-suspended-scheduling": set(),  # a suspended Job's scheduling directives may change
+    "service-externalname": set(),  # unchanged cluster IPs are dropped on the way to ExternalName
 }
 
 
@@ -218,6 +224,22 @@ def test_rule_details_without_helm() -> None:
     """
     assert one(job % (2, 2), job % (4, 4)) == []
     assert [c.path for c in one(job % (2, 2), job % (4, 2))] == ["spec.completions"]
+    # a suspended Job may change its scheduling directives, not its containers; defaults the API
+    # fills in are no change; completionMode left out is NonIndexed
+    susp = """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: j}
+        spec: {suspend: %s, %s template: {spec: {nodeSelector: {pool: %s}, containers: [{name: c, image: %s}]}}}
+    """
+    assert one(susp % ("true", "", "a", "x:1"), susp % ("true", "", "b", "x:1")) == []
+    assert [c.path for c in one(susp % ("false", "", "a", "x:1"), susp % ("false", "", "b", "x:1"))] == [
+        "spec.template"]
+    [c] = one(susp % ("true", "", "a", "x:1"), susp % ("true", "", "a", "x:2"))
+    assert c.path == "spec.template" and "the base Job is suspended" in c.message
+    assert one(susp % ("false", "", "a", "x:1"),
+               (susp % ("false", "completionMode: NonIndexed,", "a", "x:1")).replace(
+                   "image: x:1", "image: x:1, imagePullPolicy: IfNotPresent")) == []
     # a StatefulSet's podManagementPolicy left out is the default OrderedReady
     sts = """
         apiVersion: apps/v1
@@ -237,6 +259,11 @@ def test_rule_details_without_helm() -> None:
     """
     assert [(c.rule, c.breaking) for c in one(pvc % "1Gi", pvc % "1500Mi")] == [("volume-expansion", False)]
     assert [(c.rule, c.breaking) for c in one(pvc % "2Gi", pvc % "1Gi")] == [("immutable-field", True)]
+    [c] = one(pvc % "2Gi", pvc % "1Gi")
+    assert "field can not be less than status.capacity" in c.message
+    # only the storage request may change; other requests and limits are frozen
+    limits = pvc.replace("requests: {storage: %s}", "requests: {storage: 1Gi}, limits: {storage: %s}")
+    assert [c.path for c in one(limits % "1Gi", limits % "2Gi")] == ["spec.resources.limits.storage"]
     # Service: headless dropped from the manifest -> the API keeps "None" (a warning, not breaking)
     svc = """
         apiVersion: v1
@@ -246,9 +273,22 @@ def test_rule_details_without_helm() -> None:
     """
     [c] = one(svc % "clusterIP: None,", svc % "")
     assert (c.path, c.breaking, c.severity) == ("spec.clusterIP", False, Severity.WARNING)
-    # ClusterIP -> ExternalName keeping a clusterIP is refused
+    # ClusterIP -> ExternalName with a new clusterIP is refused; the same one is dropped by the API
     [c] = one(svc % "", svc % "type: ExternalName, externalName: x.example, clusterIP: 10.0.0.1,")
-    assert c.path == "spec.clusterIP" and "must be empty" in c.message
+    assert c.path == "spec.clusterIP" and "may not be set for ExternalName services" in c.message
+    assert one(svc % "clusterIP: 10.0.0.1,",
+               svc % "type: ExternalName, externalName: x.example, clusterIP: 10.0.0.1,") == []
+    # an empty clusterIP is the same as none; a new address is refused as the API says it
+    assert one(svc % "", svc % 'clusterIP: "",') == []
+    [c] = one(svc % "clusterIP: 10.0.0.1,", svc % "clusterIP: 10.0.0.2,")
+    assert "spec.clusterIPs[0]: Invalid value: may not change once set" in c.message
+    # headless Services may change IP families; others may not
+    fam = 'ipFamilies: [%s],'
+    assert one(svc % ("clusterIP: None," + fam % "IPv4"), svc % ("clusterIP: None," + fam % "IPv6")) == []
+    assert [c.path for c in one(svc % fam % "IPv4", svc % fam % "IPv6")] == ["spec.ipFamilies[0]"]
+    # a LoadBalancer's class is frozen
+    lb = "type: LoadBalancer, loadBalancerClass: %s,"
+    assert [c.path for c in one(svc % lb % "a/b", svc % lb % "a/c")] == ["spec.loadBalancerClass"]
     # Secret type is immutable; immutable data compares stringData with data
     sec = """
         apiVersion: v1
@@ -258,7 +298,26 @@ def test_rule_details_without_helm() -> None:
         %s
     """
     assert one(sec % "stringData: {a: x}", sec % "data: {a: eA==}") == []
-    assert [c.path for c in one(sec % "stringData: {a: x}", sec % "stringData: {a: y}")] == ["data.a"]
+    [c] = one(sec % "stringData: {a: x}", sec % "stringData: {a: y}")
+    assert c.path == "data.a" and "data: Forbidden: field is immutable when `immutable` is set" in c.message
+    # PriorityClass: value and preemptionPolicy (default PreemptLowerPriority) are frozen
+    pc = """
+        apiVersion: scheduling.k8s.io/v1
+        kind: PriorityClass
+        metadata: {name: p}
+        value: 10
+        %s
+    """
+    assert one(pc % "", pc % "preemptionPolicy: PreemptLowerPriority") == []
+    assert [c.path for c in one(pc % "", pc % "preemptionPolicy: Never")] == ["preemptionPolicy"]
+    # a selector with an empty matchExpressions is the same selector (apiequality.Semantic)
+    dep = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: d}
+        spec: {selector: {matchLabels: {a: b} %s}}
+    """
+    assert one(dep % "", dep % ", matchExpressions: []") == []
 
 
 def _git(repo: Path, *args: str) -> str:

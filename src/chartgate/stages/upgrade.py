@@ -142,6 +142,61 @@ def _with_defaults(value: Any, defaults: Mapping[str, object]) -> Any:
     return {**defaults, **value}
 
 
+def semantic(value: Any) -> Any:
+    """``value`` as ``apiequality.Semantic.DeepEqual`` sees it: null, empty lists and empty
+    maps are the same as an absent field (``_MISSING``)."""
+    if isinstance(value, Mapping):
+        out = {k: v for k, v in ((k, semantic(v)) for k, v in value.items()) if v is not _MISSING}
+        return out or _MISSING
+    if isinstance(value, list):
+        return [semantic(v) for v in value] or _MISSING
+    return _MISSING if value is None else value
+
+
+def _set_path(body: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    cur = body
+    for part in parts[:-1]:
+        nxt = cur.get(part)
+        if not isinstance(nxt, dict):
+            nxt = cur[part] = {}
+        cur = nxt
+    if value is _MISSING:
+        cur.pop(parts[-1], None)
+    else:
+        cur[parts[-1]] = value
+
+
+def _image_pull_policy(image: str) -> str:
+    """core/v1 SetDefaults_Container: Always for ``:latest`` or no tag, else IfNotPresent."""
+    if "@" in image:
+        return "IfNotPresent"
+    last = image.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else "latest"
+    return "Always" if tag == "latest" else "IfNotPresent"
+
+
+def pod_template(value: Any) -> Any:
+    """A pod template as the API stores it: the defaults of the pod spec and its containers in,
+    then :func:`semantic`."""
+    if not isinstance(value, Mapping):
+        return semantic(value)
+    t = json.loads(json.dumps(value, default=str))
+    spec = t.get("spec")
+    if isinstance(spec, dict):
+        t["spec"] = spec = {**R.POD_SPEC_DEFAULTS, **spec}
+        for key in ("containers", "initContainers"):
+            for i, c in enumerate(spec.get(key) or []):
+                if not isinstance(c, dict):
+                    continue
+                c = {**R.CONTAINER_DEFAULTS, **c}
+                c.setdefault("imagePullPolicy", _image_pull_policy(str(c.get("image", ""))))
+                c["ports"] = [{"protocol": "TCP", **p} if isinstance(p, dict) else p
+                              for p in c.get("ports") or []]
+                spec[key][i] = c
+    return semantic(t)
+
+
 # --- generated credentials -------------------------------------------------------------
 _DEFINE = re.compile(r'\{\{-?\s*define\s+"([^"]+)"')
 _INCLUDE = re.compile(r'\b(?:include|template)\s+"([^"]+)"')
@@ -209,7 +264,7 @@ def _compare_fields(b: Document, h: Document, fields: Iterable[R.Immutable]) -> 
             bv = defaults.get(rule.path, _MISSING)
         if hv is _MISSING:
             hv = defaults.get(rule.path, _MISSING)
-        if bv != hv:
+        if semantic(bv) != semantic(hv):
             out.append(_immutable(h, rule.path, rule.api_message, bv, hv))
     return out
 
@@ -226,7 +281,7 @@ def _statefulset(b: Document, h: Document) -> list[Change]:
         bv, hv = bs.get(k, _MISSING), hs.get(k, _MISSING)
         if k == "volumeClaimTemplates":
             bv, hv = _vcts(bv), _vcts(hv)
-        if bv != hv:
+        if semantic(bv) != semantic(hv):
             out.append(_immutable(h, f"spec.{k}", R.STATEFULSET_MESSAGE, bv, hv))
     return out
 
@@ -249,49 +304,93 @@ def _vcts(value: Any) -> Any:
 
 def _job(b: Document, h: Document) -> list[Change]:
     out = _compare_fields(b, h, R.IMMUTABLE[("batch", "Job")])
+    bt, ht = _get(b.body, "spec.template"), _get(h.body, "spec.template")
+    suspended = _get(b.body, "spec.suspend") is True
+    if suspended and isinstance(bt, Mapping) and isinstance(ht, Mapping):
+        # created suspended and never started: the scheduling directives may change
+        bt = json.loads(json.dumps(bt, default=str))
+        for p in R.JOB_SUSPENDED_MUTABLE:
+            _set_path(bt, p, _get(ht, p))
+    if pod_template(bt) != pod_template(ht):
+        note = ("; the base Job is suspended, so only its scheduling directives (node affinity, "
+                "nodeSelector, tolerations, schedulingGates, template labels/annotations) could "
+                "change, and only while it has never started") if suspended else ""
+        out.append(_immutable(h, "spec.template", "spec.template: Invalid value: field is immutable"
+                              + note, _get(b.body, "spec.template"), ht))
     bc, hc = _get(b.body, "spec.completions"), _get(h.body, "spec.completions")
     if bc != hc:
         indexed = _get(h.body, "spec.completionMode") == "Indexed"
-        if not (indexed and hc is not _MISSING and hc == _get(h.body, "spec.parallelism")):
-            out.append(_immutable(h, "spec.completions", R.FIELD_IS_IMMUTABLE
-                                  + " (an Indexed Job may change it only in tandem with spec.parallelism)",
-                                  bc, hc))
+        if not indexed:
+            out.append(_immutable(h, "spec.completions", R.FIELD_IS_IMMUTABLE, bc, hc))
+        elif hc is not _MISSING and hc != _get(h.body, "spec.parallelism"):
+            out.append(_immutable(h, "spec.completions", "spec.completions: Invalid value: can only "
+                                  "be modified in tandem with spec.parallelism", bc, hc))
     return out
 
 
+def _svc(doc: Document) -> tuple[str, Any, Any]:
+    """(type, clusterIP, clusterIPs) with "" and [] read as unset."""
+    t = _get(doc.body, "spec.type")
+    cip = _get(doc.body, "spec.clusterIP")
+    cips = semantic(_get(doc.body, "spec.clusterIPs"))
+    return (t if t not in (_MISSING, None, "") else "ClusterIP",
+            cip if cip not in ("", None) else _MISSING, cips)
+
+
 def _service(b: Document, h: Document) -> list[Change]:
-    out = []
-    btype = _get(b.body, "spec.type") if _get(b.body, "spec.type") is not _MISSING else "ClusterIP"
-    htype = _get(h.body, "spec.type") if _get(h.body, "spec.type") is not _MISSING else "ClusterIP"
+    """ValidateServiceUpdate after the registry's fix-ups: a clusterIP the head leaves out keeps
+    the allocated one; on the way to ExternalName, cluster IPs and IP families equal to the old
+    ones are dropped; from or to ExternalName, nothing about cluster IPs is compared."""
+    out: list[Change] = []
+    btype, bip, bips = _svc(b)
+    htype, hip, hips = _svc(h)
+    where = f"{h.api_version} {h.kind}"
     if htype == "ExternalName":
-        for p in ("spec.clusterIP", "spec.clusterIPs"):
-            v = _get(h.body, p)
-            if v not in (_MISSING, "", None, []):
-                out.append(Change("immutable-field", h, p,
-                                  f"{h.api_version} {h.kind}: {btype} → ExternalName keeps {p} "
-                                  f"({R.SERVICE_EXTERNALNAME_MESSAGE})", _get(b.body, p), v))
+        checks = [("spec.clusterIP", bip, hip, R.SERVICE_EXTERNALNAME_MESSAGE),
+                  ("spec.clusterIPs", bips, hips, R.SERVICE_EXTERNALNAME_MESSAGE),
+                  *((p, semantic(_get(b.body, p)), semantic(_get(h.body, p)), m)
+                    for p, m in R.SERVICE_EXTERNALNAME_FAMILY_MESSAGES.items())]
+        for p, bv, hv, msg in checks:
+            # kept as it was (or left out): the registry drops it; a new value is refused
+            if hv is not _MISSING and (btype == "ExternalName" or hv != bv):
+                out.append(Change("immutable-field", h, p, f"{where}: type {btype} → ExternalName "
+                                  f"with {p} {_show(hv)} ({msg}); leave it out", bv, hv))
         return out
     if btype == "ExternalName":
         return out  # the API allocates cluster IPs on the way out of ExternalName
-    for p in ("spec.clusterIP", "spec.clusterIPs"):
-        bv, hv = _get(b.body, p), _get(h.body, p)
-        if bv == hv:
+    for p, bv, hv in (("spec.clusterIP", bip, hip), ("spec.clusterIPs", bips, hips)):
+        if semantic(bv) == semantic(hv):
             continue
-        if hv is _MISSING:  # the API keeps the old value: the change silently does nothing
+        if hv is _MISSING:  # patchAllocatedValues: the API keeps the old value
             out.append(Change("immutable-field", h, p,
-                              f"{h.api_version} {h.kind}: head no longer sets {p}; the API keeps the "
-                              f"allocated value {_show(bv)} (for \"None\": the Service stays headless)",
+                              f"{where}: head no longer sets {p}; the API keeps the allocated value "
+                              f"{_show(bv)} (for \"None\": the Service stays headless)",
                               bv, hv, breaking=False, severity=Severity.WARNING))
             continue
-        cited = f"{p} is immutable ({R.SERVICE_CLUSTER_IP_MESSAGE})"
-        if bv is _MISSING:
-            cited += "; base let the API allocate one"
-        out.append(Change("immutable-field", h, p, f"{h.api_version} {h.kind}: {cited}; "
-                          f"base {_show(bv)} → head {_show(hv)}", bv, hv))
+        first_b = (bv[0] if isinstance(bv, list) else bv) if bv is not _MISSING else _MISSING
+        first_h = hv[0] if isinstance(hv, list) else hv
+        if p == "spec.clusterIPs" and first_b == first_h:
+            continue  # a secondary IP added or released: allowed (dual-stack upgrade/downgrade)
+        if p == "spec.clusterIPs" and hip is not _MISSING:
+            continue  # reported once, for spec.clusterIP
+        allocated = "; base let the API allocate one, which head's value replaces" if bv is _MISSING else ""
+        out.append(Change("immutable-field", h, p, f"{where}: {p} is immutable "
+                          f"({R.SERVICE_CLUSTER_IP_MESSAGE}){allocated}; base {_show(bv)} → head {_show(hv)}",
+                          bv, hv))
+    headless = "None" in (bip, hip)
     bf, hf = _get(b.body, "spec.ipFamilies"), _get(h.body, "spec.ipFamilies")
-    if isinstance(bf, list) and isinstance(hf, list) and bf and hf and bf[0] != hf[0]:
+    if not headless and isinstance(bf, list) and isinstance(hf, list) and bf and hf and bf[0] != hf[0]:
         out.append(Change("immutable-field", h, "spec.ipFamilies[0]",
-                          f"{h.api_version} {h.kind}: {R.SERVICE_IP_FAMILY_MESSAGE}", bf[0], hf[0]))
+                          f"{where}: spec.ipFamilies[0] is immutable ({R.SERVICE_IP_FAMILY_MESSAGE}); "
+                          f"base {_show(bf[0])} → head {_show(hf[0])}", bf[0], hf[0]))
+    if btype == htype == "LoadBalancer":
+        bc, hc = _get(b.body, "spec.loadBalancerClass"), _get(h.body, "spec.loadBalancerClass")
+        if semantic(bc) != semantic(hc):
+            out.append(_immutable(h, "spec.loadBalancerClass", R.SERVICE_LB_CLASS_MESSAGE, bc, hc))
+        local = all(_get(d.body, "spec.externalTrafficPolicy") == "Local" for d in (b, h))
+        bp, hp = _get(b.body, "spec.healthCheckNodePort"), _get(h.body, "spec.healthCheckNodePort")
+        if local and hp not in (_MISSING, 0, None) and hp != bp:
+            out.append(_immutable(h, "spec.healthCheckNodePort", R.SERVICE_HC_NODE_PORT_MESSAGE, bp, hp))
     return out
 
 
@@ -313,26 +412,30 @@ def _pvc(b: Document, h: Document) -> list[Change]:
     if not isinstance(bs, Mapping) or not isinstance(hs, Mapping):
         return []
     out: list[Change] = []
+    where = f"{h.api_version} {h.kind}"
 
     def strip(spec: Mapping[str, Any]) -> dict[str, Any]:
         s = {k: v for k, v in spec.items() if k != "volumeAttributesClassName"}
-        res = dict(s.get("resources") or {})
-        res.pop("requests", None)
+        res = json.loads(json.dumps(s.get("resources") or {}, default=str))
+        if isinstance(res.get("requests"), dict):
+            res["requests"].pop("storage", None)  # only the storage request may change
         s["resources"] = res
         return s
 
     bstrip, hstrip = strip(bs), strip(hs)
-    if "storageClassName" not in bs and "storageClassName" in hs:
-        bstrip.pop("storageClassName", None)
-        hstrip.pop("storageClassName", None)
-        out.append(Change("immutable-field", h, "spec.storageClassName",
-                          f"{h.api_version} {h.kind}: base left spec.storageClassName to the cluster's "
-                          f"default class; head sets {_show(hs['storageClassName'])}: the API refuses "
-                          f"this unless it is that default ({R.PVC_MESSAGE})",
-                          _MISSING, hs["storageClassName"], breaking=False, severity=Severity.WARNING))
-    for leaf in leaf_diffs(bstrip, hstrip, "spec"):
+    for field, what in (("storageClassName", "the cluster's default class (if any) was filled in"),
+                        ("volumeName", "the claim is bound to a volume the controller chose")):
+        if field not in bs and field in hs:
+            bstrip.pop(field, None)
+            hstrip.pop(field, None)
+            out.append(Change("immutable-field", h, f"spec.{field}",
+                              f"{where}: base left spec.{field} unset and {what}; head sets "
+                              f"{_show(hs[field])}: the API refuses this unless it equals what the claim "
+                              f"already has ({R.PVC_MESSAGE})",
+                              _MISSING, hs[field], breaking=False, severity=Severity.WARNING))
+    for leaf in leaf_diffs(semantic(bstrip), semantic(hstrip), "spec"):
         out.append(Change("immutable-field", h, leaf,
-                          f"{h.api_version} {h.kind}: {leaf} changed ({R.PVC_MESSAGE}); "
+                          f"{where}: {leaf} changed ({R.PVC_MESSAGE}); "
                           f"base {_show(_get(b.body, leaf))} → head {_show(_get(h.body, leaf))}",
                           _get(b.body, leaf), _get(h.body, leaf)))
     path = "spec.resources.requests.storage"
@@ -340,8 +443,9 @@ def _pvc(b: Document, h: Document) -> list[Change]:
     if bq != hq and bq is not _MISSING and hq is not _MISSING:
         bn, hn = quantity(bq), quantity(hq)
         if bn is not None and hn is not None and hn < bn:
-            out.append(Change("immutable-field", h, path, f"{h.api_version} {h.kind}: storage request "
-                              f"shrinks {bq} → {hq} ({R.PVC_SHRINK_MESSAGE})", bq, hq))
+            out.append(Change("immutable-field", h, path, f"{where}: storage request shrinks {bq} → {hq}, "
+                              f"below the capacity the claim was bound with ({R.PVC_SHRINK_MESSAGE})",
+                              bq, hq))
         elif bn is not None and hn is not None and hn > bn:
             out.append(Change("volume-expansion", h, path, f"{h.kind}/{h.name}: storage request grows "
                               f"{bq} → {hq}: allowed only if its StorageClass has allowVolumeExpansion: true",
@@ -364,7 +468,8 @@ def _immutable_data(b: Document, h: Document) -> list[Change]:
     else:
         out = []
         if h.body.get("immutable") is not True:
-            out.append(_immutable(h, "immutable", R.IMMUTABLE_DATA_MESSAGE, True, _get(h.body, "immutable")))
+            out.append(_immutable(h, "immutable", f"immutable: {R.IMMUTABLE_DATA_MESSAGE}", True,
+                                  _get(h.body, "immutable")))
         if h.kind == "Secret":
             pairs = [("data", _secret_data(b), _secret_data(h))]
         else:
@@ -373,12 +478,12 @@ def _immutable_data(b: Document, h: Document) -> list[Change]:
             for leaf in leaf_diffs(bv, hv, p):
                 out.append(Change("immutable-field", h, leaf,
                                   f"{h.api_version} {h.kind}: {leaf} is immutable "
-                                  f"({R.IMMUTABLE_DATA_MESSAGE}); the key's value changed, was added or "
+                                  f"({p}: {R.IMMUTABLE_DATA_MESSAGE}); the key's value changed, was added or "
                                   "removed (values not shown: they may be secret)"))
     if h.kind == "Secret":
         bt, ht = b.body.get("type", "Opaque"), h.body.get("type", "Opaque")
         if bt != ht:
-            out.append(_immutable(h, "type", R.FIELD_IS_IMMUTABLE, bt, ht))
+            out.append(_immutable(h, "type", f"type: Invalid value: {R.FIELD_IS_IMMUTABLE}", bt, ht))
     return out
 
 
