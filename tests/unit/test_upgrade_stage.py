@@ -44,7 +44,8 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
     "service-selector": {("service-selector", "Service/demo-web", "spec.selector")},
     "service-headless": {("immutable-field", "Service/demo-web", "spec.clusterIP")},
     "statefulset-servicename": {("immutable-field", "StatefulSet/demo-db", "spec.serviceName")},
-    "pvc-shrink": {("immutable-field", "PersistentVolumeClaim/demo-files", "spec.resources.requests.storage")},
+    "pvc-shrink": {
+        ("immutable-field", "PersistentVolumeClaim/demo-files", "spec.resources.requests.storage")},
     # pairs the API accepts: nothing may be flagged
     "clean": set(),
     "job-suspended-scheduling": set(),  # a suspended Job's scheduling directives may change
@@ -230,7 +231,8 @@ def test_rule_details_without_helm() -> None:
         apiVersion: batch/v1
         kind: Job
         metadata: {name: j}
-        spec: {suspend: %s, %s template: {spec: {nodeSelector: {pool: %s}, containers: [{name: c, image: %s}]}}}
+        spec: {suspend: %s, %s template: {spec: {nodeSelector: {pool: %s},
+                                                  containers: [{name: c, image: %s}]}}}
     """
     assert one(susp % ("true", "", "a", "x:1"), susp % ("true", "", "b", "x:1")) == []
     assert [c.path for c in one(susp % ("false", "", "a", "x:1"), susp % ("false", "", "b", "x:1"))] == [
