@@ -46,6 +46,7 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
     "statefulset-servicename": {("immutable-field", "StatefulSet/demo-db", "spec.serviceName")},
     "pvc-shrink": {
         ("immutable-field", "PersistentVolumeClaim/demo-files", "spec.resources.requests.storage")},
+    "removed-api": {("removed-api", "HorizontalPodAutoscaler/demo-web", "apiVersion")},
     # pairs the API accepts: nothing may be flagged
     "clean": set(),
     "job-suspended-scheduling": set(),  # a suspended Job's scheduling directives may change
@@ -161,6 +162,41 @@ def test_acknowledged_finding_is_a_warning_with_its_reason(tmp_path: Path) -> No
     assert "acknowledged in default.yaml: release notes tell users" in ack.message
     stale = by_rule["acknowledgement"]
     assert stale.severity is Severity.WARNING and "matches no finding" in stale.message
+
+
+def test_removed_and_deprecated_apis_for_the_target_kubernetes(tmp_path: Path) -> None:
+    case = FIXTURES / "removed-api"
+    report = _run(case / "head", case / "base", tmp_path)
+    by_rule = {f.rule: f for f in report.findings() if f.rule.endswith("-api")}
+    removed, deprecated = by_rule["removed-api"], by_rule["deprecated-api"]
+    assert removed.severity is Severity.ERROR and removed.template == "templates/hpa.yaml"
+    assert ("autoscaling/v2beta2 HorizontalPodAutoscaler is no longer served as of Kubernetes v1.26"
+            in removed.message)
+    assert "use autoscaling/v2 HorizontalPodAutoscaler" in removed.message
+    assert (deprecated.severity, deprecated.object) == (Severity.WARNING, "Endpoints/demo-external-db")
+    # the same chart for a cluster that still serves v2beta2 (deprecated since 1.23): a warning
+    (tmp_path / "older").mkdir()
+    older = _run(case / "head", case / "base", tmp_path / "older", 'kubeVersion: "1.24.0"\n')
+    assert not older.failed
+    [f] = [f for f in older.findings() if f.object == "HorizontalPodAutoscaler/demo-web"]
+    assert f.rule == "deprecated-api" and "removed in v1.26" in f.message
+    assert not [f for f in older.findings() if f.object == "Endpoints/demo-external-db"]
+
+
+@pytest.mark.parametrize(("api_version", "kind", "kube", "expected"), [
+    ("policy/v1beta1", "PodDisruptionBudget", "1.20", None),
+    ("policy/v1beta1", "PodDisruptionBudget", "1.21.3", "deprecated"),
+    ("policy/v1beta1", "PodDisruptionBudget", "v1.25.0", "removed"),
+    ("flowcontrol.apiserver.k8s.io/v1beta3", "FlowSchema", "1.32", "removed"),
+    ("extensions/v1beta1", "Ingress", "1.34.0", "removed"),
+    ("networking.k8s.io/v1", "Ingress", "1.34.0", None),
+    ("v1", "Endpoints", "1.34", "deprecated"),
+])
+def test_api_lifecycle_table(api_version: str, kind: str, kube: str, expected: str | None) -> None:
+    from chartgate import api_lifecycle
+
+    found = api_lifecycle.status(api_version, kind, kube)
+    assert (found[0] if found else None) == expected
 
 
 def test_acknowledgement_needs_a_reason(tmp_path: Path) -> None:

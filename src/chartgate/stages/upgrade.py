@@ -12,7 +12,10 @@ pair is judged by the Kubernetes API's own update rules (:mod:`chartgate.upgrade
   credentials), or ``helm.sh/resource-policy: keep`` is dropped;
 * ``service-selector``: a Service's new selector no longer selects the pods running before
   the rollout (no endpoints until the new pods are ready);
-* ``hook-recreated`` (note): Helm deletes and recreates hooks, so their changes apply.
+* ``hook-recreated`` (note): Helm deletes and recreates hooks, so their changes apply;
+* ``removed-api`` / ``deprecated-api``: a head object's apiVersion/kind is no longer served
+  (an error) or deprecated (a warning) in the scenario's ``kubeVersion`` (the pinned
+  Kubernetes version when it has none), from :mod:`chartgate.api_lifecycle`.
 
 SemVer: a breaking finding fails unless the chart's ``version`` has a breaking bump (a new
 major version; while the major is 0, a new minor); a maintainer may acknowledge a finding
@@ -33,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from chartgate import semver
+from chartgate import api_lifecycle, semver
 from chartgate import upgrade_rules as R
 from chartgate.manifests import (
     POD_TEMPLATE_PATHS,
@@ -606,6 +609,37 @@ def changes(base: ManifestSet, head: ManifestSet, namespace: str,
     return out
 
 
+def api_changes(head: ManifestSet, kube_version: str) -> list[Change]:
+    """Head objects whose apiVersion/kind that Kubernetes version removed or deprecated."""
+    out = []
+    for d in head:
+        found = api_lifecycle.status(d.api_version, d.kind, kube_version)
+        if found is None:
+            continue
+        what, row = found
+        if what == "removed":
+            out.append(Change("removed-api", d, "apiVersion",
+                              f"{d.api_version} {d.kind} is no longer served as of Kubernetes v{row.removed} "
+                              f"(the scenario targets {kube_version}): helm upgrade fails with \"no matches "
+                              f"for kind\"; use {row.replacement}",
+                              breaking=False, severity=Severity.ERROR))
+        else:
+            until = f", removed in v{row.removed}" if row.removed else ""
+            out.append(Change("deprecated-api", d, "apiVersion",
+                              f"{d.api_version} {d.kind} is deprecated since Kubernetes v{row.deprecated}"
+                              f"{until} (the scenario targets {kube_version}); use {row.replacement}",
+                              breaking=False, severity=Severity.WARNING))
+    return out
+
+
+@functools.cache
+def pinned_kubernetes() -> str:
+    """The Kubernetes version of ``versions.toml`` (for scenarios without ``kubeVersion``)."""
+    from chartgate.tools import versions
+
+    return str(versions.load()["tools"]["kubernetes"]["version"])
+
+
 # --- the stage -------------------------------------------------------------------------
 def chart_version(chart: Path) -> str:
     return str((yaml.safe_load((chart / "Chart.yaml").read_text()) or {}).get("version", ""))
@@ -642,17 +676,18 @@ class UpgradeStage:
 
     def check(self, rendered: Rendered) -> list[Finding]:
         sc = rendered.scenario
+        assert rendered.manifests is not None
+        found = api_changes(rendered.manifests, sc.args.kube_version or pinned_kubernetes())
         base = self.base_renders.get(sc.name)
         if base is None:
             return [Finding(NAME, "base-render", f"not compared: scenario {sc.name} uses chart "
                             f"{sc.chart}, not the chart the base replaces", severity=Severity.NOTE,
-                            scenario=sc.name)]
+                            scenario=sc.name), *self.judge(sc, found)]
         if base.manifests is None:
             return [Finding(NAME, "base-render", f"not compared: the base chart ({self.base_label}) "
                             f"does not render this scenario (a scenario for something new?): {base.error}",
-                            severity=Severity.NOTE, scenario=sc.name)]
-        assert rendered.manifests is not None
-        found = changes(base.manifests, rendered.manifests, sc.args.namespace, self._generating)
+                            severity=Severity.NOTE, scenario=sc.name), *self.judge(sc, found)]
+        found += changes(base.manifests, rendered.manifests, sc.args.namespace, self._generating)
         return self.judge(sc, found)
 
     def judge(self, sc: Scenario, found: Sequence[Change]) -> list[Finding]:
