@@ -73,16 +73,21 @@ def run_gate(args: argparse.Namespace) -> int:
     chart = Path(args.chart).resolve()
     repo = git.toplevel(chart)
     rel = chart.relative_to(repo).as_posix()
+    ref = args.base
+    # Compare with where this branch forked from --base, not with --base's tip: a branch
+    # behind main is not blamed for what main changed since.
+    args.base = git.merge_base(repo, ref)
+    print(f"chartgate gate: base {args.base[:12]}, the merge base of {ref} and HEAD")
     watched = [rel, *args.watch]
     changed = git.changed_files(repo, args.base, watched)
     if not changed:
-        print(f"chartgate gate: nothing under {', '.join(watched)} changed since {args.base}; "
+        print(f"chartgate gate: nothing under {', '.join(watched)} changed since {ref}; "
               "running the gate anyway" if args.always else
-              f"chartgate gate: nothing under {', '.join(watched)} changed since {args.base}; skipping")
+              f"chartgate gate: nothing under {', '.join(watched)} changed since {ref}; skipping")
         if not args.always:
             return 0
     else:
-        print(f"chartgate gate: {len(changed)} changed file(s) since {args.base}:")
+        print(f"chartgate gate: {len(changed)} changed file(s) since {ref}:")
         for f in changed[:50]:
             print(f"  {f}")
     chart_changed = [f for f in changed if f.startswith(rel + "/") and "/tests/" not in f[len(rel):]]
@@ -93,7 +98,7 @@ def run_gate(args: argparse.Namespace) -> int:
             old = yaml.safe_load(old_text)["version"]
             if not version_bumped(str(old), str(new)):
                 print(f"chartgate gate: FAIL: {rel}/Chart.yaml version {new} is not greater than "
-                      f"{old} at {args.base}, but the chart changed. Bump `version` in Chart.yaml.")
+                      f"{old} at {ref}, but the chart changed. Bump `version` in Chart.yaml.")
                 return 1
             print(f"chartgate gate: Chart.yaml version bumped {old} → {new}")
     return run_check(args)

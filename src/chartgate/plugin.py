@@ -36,10 +36,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chartgate-policies", help="policy directory (ini: chartgate_policies)")
     group.addoption("--chartgate-sarif", metavar="FILE", help="also write findings as SARIF")
     group.addoption("--chartgate-report", metavar="FILE", help="also write findings as JSON")
+    group.addoption("--chartgate-base", metavar="REF",
+                    help="also run the upgrade stage: upgrade from this chart (a git ref, a chart "
+                         "directory or a packaged .tgz; ini: chartgate_base)")
     parser.addini("chartgate_chart", "chart directory", default="deploy/helm/clockwork")
     parser.addini("chartgate_scenarios", "scenario directory", default="tests/scenarios")
     parser.addini("chartgate_stages", "stages to run", default=",".join(STATIC_STAGES))
     parser.addini("chartgate_policies", "policy directory", default="policies")
+    parser.addini("chartgate_base", "upgrade stage: the chart to upgrade from (git ref, directory "
+                  "or .tgz)", default="")
 
 
 def _opt(config: pytest.Config, name: str) -> str:
@@ -51,12 +56,15 @@ def gate_for(config: pytest.Config) -> Gate:
     if GATE_KEY not in config.stash:
         root = Path(str(config.rootpath))
         stages = tuple(s.strip() for s in _opt(config, "stages").split(",") if s.strip())
+        base = _opt(config, "base") or None
+        if base and "upgrade" not in stages:
+            stages = (*stages, "upgrade")
         gc = GateConfig(chart=(root / _opt(config, "chart")).resolve(),
                         scenarios=(root / _opt(config, "scenarios")).resolve(),
                         stages=stages, update_snapshots=bool(config.getoption("--update-snapshots")),
                         helm_tool=str(config.getoption("--chartgate-helm")),
                         use_cache=not config.getoption("--chartgate-no-cache"),
-                        policies=(root / _opt(config, "policies")).resolve())
+                        policies=(root / _opt(config, "policies")).resolve(), base=base)
         config.stash[GATE_KEY] = Gate(gc)
         config.stash[RESULTS_KEY] = []
     return config.stash[GATE_KEY]
@@ -145,7 +153,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for stage in ("render", "assertions", "k8s_schema", "values_schema", "policy", "snapshot"):
+    for stage in ("render", "assertions", "k8s_schema", "values_schema", "policy", "snapshot", "upgrade"):
         config.addinivalue_line("markers", f"chartgate_{stage}: chartgate {stage} stage item")
 
 

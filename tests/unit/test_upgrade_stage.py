@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from chartgate import semver
+from chartgate import cache, semver
 from chartgate.cli import main
 from chartgate.manifests import parse
 from chartgate.pipeline import Gate, GateConfig
@@ -25,6 +25,8 @@ from chartgate.stages import upgrade
 
 FIXTURES = Path(__file__).parent / "fixtures" / "upgrade"
 REPO = Path(__file__).resolve().parents[2]
+REAL_CACHE = str(cache.root())
+pytest_plugins = ["pytester"]
 
 # What each fixture pair must produce as errors: (rule, object, field path). Nothing else.
 EXPECTED: dict[str, set[tuple[str, str, str]]] = {
@@ -406,3 +408,68 @@ def test_findings_reach_every_report_format(tmp_path: Path) -> None:
     [res] = sarif.to_sarif(report, base_dir="fx")["runs"][0]["results"]
     assert res["ruleId"] == "data-loss" and res["properties"]["stage"] == "upgrade"
     assert res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "fx/templates/pvc.yaml"
+
+
+def _fixture_repo(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A git repository holding the deployment-selector base chart at 1.0.0 on main."""
+    repo = tmp_path / "repo"
+    chart = repo / "chart"
+    shutil.copytree(FIXTURES / "deployment-selector" / "base", chart)
+    scenarios = repo / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "default.yaml").write_text("description: defaults\nrelease: demo\nnamespace: demo\n")
+    _git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "chart 1.0.0")
+    return repo, chart, scenarios
+
+
+def _set(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{path} no longer holds {old!r}"
+    path.write_text(text.replace(old, new))
+
+
+def test_gate_compares_with_the_merge_base_not_the_tip_of_base(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    repo, chart, scenarios = _fixture_repo(tmp_path)
+    _git(repo, "checkout", "-qb", "feature")
+    _set(chart / "templates" / "deployment.yaml", "image: web:1.0", "image: web:1.1")
+    _set(chart / "Chart.yaml", "version: 1.0.0", "version: 1.0.1")
+    _git(repo, "commit", "-qam", "feature: new image, patch bump")
+    # main moves on after the branch forked: a breaking selector change with a minor bump
+    _git(repo, "checkout", "-q", "main")
+    dep = chart / "templates" / "deployment.yaml"
+    dep.write_text(dep.read_text().replace("app: web", "app: web-server"))
+    _set(chart / "Chart.yaml", "version: 1.0.0", "version: 2.0.0")
+    _git(repo, "commit", "-qam", "main: selector change, major bump")
+    _git(repo, "checkout", "-q", "feature")
+
+    code = main(["gate", str(chart), "--base", "main", "--scenarios", str(scenarios), "--stages", "render"])
+    out = capsys.readouterr().out
+    fork = _git(repo, "merge-base", "main", "HEAD").strip()
+    assert f"base {fork[:12]}, the merge base of main and HEAD" in out
+    assert "Chart.yaml version bumped 1.0.0 → 1.0.1" in out
+    assert "spec.selector" not in out
+    assert code == 0, out
+
+
+def test_plugin_base_option_runs_the_upgrade_stage(pytester: pytest.Pytester,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHARTGATE_CACHE", REAL_CACHE)  # pytester moves HOME
+    pytester.makeini(textwrap.dedent(f"""
+        [pytest]
+        chartgate_chart = {FIXTURES / "deployment-selector" / "head"}
+        chartgate_scenarios = scenarios
+        chartgate_stages = render
+    """))
+    (pytester.mkdir("scenarios") / "default.yaml").write_text(
+        "description: defaults\nrelease: demo\nnamespace: demo\n")
+    result = pytester.runpytest("-p", "no:cacheprovider",
+                                f"--chartgate-base={FIXTURES / 'deployment-selector' / 'base'}")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*scenario 'default' failed stage 'upgrade'*",
+                                 "*Deployment/demo-web (templates/deployment.yaml) spec.selector*"])
+    clean = pytester.runpytest("-p", "no:cacheprovider", f"--chartgate-base={FIXTURES / 'clean' / 'base'}",
+                               f"--chartgate-chart={FIXTURES / 'clean' / 'head'}")
+    clean.assert_outcomes(passed=2)

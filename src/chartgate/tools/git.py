@@ -22,6 +22,11 @@ def toplevel(path: Path) -> Path:
     return Path(_git(path, "rev-parse", "--show-toplevel").strip())
 
 
+def merge_base(repo: Path, ref: str, head: str = "HEAD") -> str:
+    """The commit ``ref`` and ``head`` share last (where a branch forked from ``ref``)."""
+    return _git(repo, "merge-base", ref, head).strip()
+
+
 def changed_files(repo: Path, base: str, paths: list[str]) -> list[str]:
     """Files under ``paths`` that differ between ``base`` (merge base) and the work tree."""
     merge_base = _git(repo, "merge-base", base, "HEAD").strip()
