@@ -123,19 +123,22 @@ class Gate:
                 warm_up()
         t0 = time.perf_counter()
         base = self._base_scenarios()
-        both = self.renderer.render_all([*self.scenarios, *base.values()])
-        self.rendered = {s.name: both[s.name] for s in self.scenarios}
-        hits = sum(r.cache_hit for r in both.values())
-        with_base = f" (and {len(base)} with the base chart)" if base else ""
-        self.log(f"rendered {len(self.rendered)} scenarios{with_base}"
+        self.rendered = self.renderer.render_all(self.scenarios)
+        hits = sum(r.cache_hit for r in self.rendered.values())
+        self.log(f"rendered {len(self.rendered)} scenarios"
                  f" in {time.perf_counter() - t0:.2f}s ({hits} from cache, {self.renderer.renders} renders)")
         if "upgrade" in self.stages:
             from chartgate.stages.upgrade import UpgradeStage
 
+            # The base renders run in the background, through the same renderer and cache,
+            # while the other stages check the head renders; the upgrade stage waits for
+            # each scenario's base render when it gets to that scenario.
+            self.log(f"rendering {len(base)} scenarios with the base chart in the background")
+            pending = self.renderer.submit_all(base.values())
             stage = self.stages["upgrade"]
             assert isinstance(stage, UpgradeStage) and self._base is not None
             stage.set_base(self._base.path, self._base.label,
-                           {s.name: (both[base[s.name].name] if s.name in base else None)
+                           {s.name: (pending[base[s.name].name] if s.name in base else None)
                             for s in self.scenarios})
         for name, stage in self.stages.items():
             t1 = time.perf_counter()

@@ -184,15 +184,26 @@ class Renderer:
                 _atomic_write_bytes(parsed_file, pickle.dumps(manifests, pickle.HIGHEST_PROTOCOL))
         return Rendered(scenario, manifests, err, time.perf_counter() - t0, hit)
 
-    def render_all(self, scenarios: Iterable[Scenario]) -> dict[str, Rendered]:
-        items = list(scenarios)
-        workers = self.workers
+    def _pool_size(self) -> int:
         if self._fast is not None or (not self._fast_checked and _may_use_persistent(self.backend)):
             # requests in flight keep the renderer's cores busy while Python parses
-            workers = max(workers, 2 * (os.cpu_count() or 2))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return max(self.workers, 2 * (os.cpu_count() or 2))
+        return self.workers
+
+    def render_all(self, scenarios: Iterable[Scenario]) -> dict[str, Rendered]:
+        items = list(scenarios)
+        with ThreadPoolExecutor(max_workers=self._pool_size()) as pool:
             results = list(pool.map(self.render, items))
         return {s.name: r for s, r in zip(items, results, strict=True)}
+
+    def submit_all(self, scenarios: Iterable[Scenario]) -> dict[str, Future[Rendered]]:
+        """Start rendering ``scenarios`` in the background, in order; each result when it is
+        ready (the caller goes on with other work meanwhile)."""
+        pool = ThreadPoolExecutor(max_workers=self._pool_size(), thread_name_prefix="chartgate-render")
+        try:
+            return {s.name: pool.submit(self.render, s) for s in scenarios}
+        finally:
+            pool.shutdown(wait=False)  # the queued renders still run
 
 
 def _may_use_persistent(backend: str | None) -> bool:

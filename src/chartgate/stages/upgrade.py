@@ -30,6 +30,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -654,14 +655,20 @@ class UpgradeStage:
         self.head_chart = head_chart.resolve()
         self.base_chart: Path | None = None
         self.base_label = ""
-        self.base_renders: dict[str, Rendered | None] = {}
+        self.base_renders: dict[str, Rendered | Future[Rendered] | None] = {}
         self._generating: frozenset[str] = frozenset()
 
-    def set_base(self, chart: Path, label: str, renders: Mapping[str, Rendered | None]) -> None:
-        """The base chart and each scenario's base render (``None``: not comparable)."""
+    def set_base(self, chart: Path, label: str,
+                 renders: Mapping[str, Rendered | Future[Rendered] | None]) -> None:
+        """The base chart and each scenario's base render, or its render still in progress
+        (``None``: not comparable)."""
         self.base_chart, self.base_label = chart, label
         self.base_renders = dict(renders)
         self._generating = generating_templates(chart)
+
+    def base_render(self, scenario: str) -> Rendered | None:
+        found = self.base_renders.get(scenario)
+        return found.result() if isinstance(found, Future) else found
 
     @functools.cached_property
     def versions(self) -> tuple[str, str]:
@@ -678,7 +685,7 @@ class UpgradeStage:
         sc = rendered.scenario
         assert rendered.manifests is not None
         found = api_changes(rendered.manifests, sc.args.kube_version or pinned_kubernetes())
-        base = self.base_renders.get(sc.name)
+        base = self.base_render(sc.name)
         if base is None:
             return [Finding(NAME, "base-render", f"not compared: scenario {sc.name} uses chart "
                             f"{sc.chart}, not the chart the base replaces", severity=Severity.NOTE,
