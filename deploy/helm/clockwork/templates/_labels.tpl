@@ -59,3 +59,19 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: clockwork
 {{- end -}}
 {{- end -}}
+
+{{/*
+Labels of the PostgreSQL pod template: the pod labels without the chart and app versions,
+so that a chart or server upgrade does not restart the database (every restart is downtime
+for a single-instance database); the StatefulSet object itself carries the full set.
+*/}}
+{{- define "clockwork.postgresqlPodLabels" -}}
+{{ include "clockwork.componentSelectorLabels" (list . "postgresql") }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: clockwork
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
+app: {{ include "clockwork.name" . }}
+component: postgresql
+{{- end -}}
