@@ -211,3 +211,19 @@ def test_script_needs_the_pod_subnet(tmp_path: Path) -> None:
     del env["POD_SUBNET"]
     res = _run(env)
     assert res.returncode != 0 and "POD_SUBNET" in res.stderr
+
+
+def test_node_image_without_the_controller_keeps_kinds_cni_step_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    # an air-gapped node image built before the controller has no default-CNI manifest:
+    # kind would fail reading it, so cluster up turns the step off (and says so)
+    assert cluster.kind_config(True, default_cni=False)["networking"]["disableDefaultCNI"] is True
+    calls: list[list[str]] = []
+
+    def fake_run(args: Any, **kw: Any) -> Any:
+        calls.append([str(a) for a in args])
+        return SimpleNamespace(returncode=1, stdout="", stderr="")
+
+    monkeypatch.setattr(docker, "run", fake_run)
+    assert docker.image_has_file("node:1", "/" + node.DEFAULT_CNI_MANIFEST) is False
+    assert calls[-1] == ["run", "--rm", "--network", "none", "--entrypoint", "test", "node:1",
+                         "-f", "/kind/manifests/default-cni.yaml"]

@@ -16,6 +16,7 @@ import yaml
 from chartgate import cache
 from chartgate.airgap import steps
 from chartgate.airgap.config import airgap, node_image, selected_node_image
+from chartgate.airgap.node import DEFAULT_CNI_MANIFEST
 from chartgate.tools import docker, kind
 
 DEFAULT_NAME = "chartgate"
@@ -28,16 +29,17 @@ NETPOL_DAEMONSET = ("kube-system", "kube-network-policies")
 STOCK_NETPOL_DAEMONSET = ("kube-system", "kindnet")
 
 
-def kind_config(airgapped: bool) -> dict:
+def kind_config(airgapped: bool, default_cni: bool = True) -> dict:
     """The pinned kind config. kind's "default CNI" step stays on for both node images:
     stock kindest/node ships kindnet there, our node image the NetworkPolicy controller
-    (kube-network-policies; its own CNI is a baked conflist, so nothing else is needed)."""
+    (kube-network-policies; its own CNI is a baked conflist, so nothing else is needed).
+    ``default_cni=False`` is for an air-gapped node image built before it had one."""
     cfg = airgap()
     return {
         "kind": "Cluster",
         "apiVersion": "kind.x-k8s.io/v1alpha4",
         "networking": {
-            "disableDefaultCNI": False,
+            "disableDefaultCNI": not default_cni,
             "podSubnet": cfg["pod_subnet"],
             "serviceSubnet": cfg["service_subnet"],
         },
@@ -49,9 +51,9 @@ def kubeconfig_path(name: str = DEFAULT_NAME) -> Path:
     return cache.subdir("kind") / f"{name}.kubeconfig"
 
 
-def write_config(name: str, airgapped: bool) -> Path:
+def write_config(name: str, airgapped: bool, default_cni: bool = True) -> Path:
     path = cache.subdir("kind") / f"{name}.kind.yaml"
-    path.write_text(yaml.safe_dump(kind_config(airgapped), sort_keys=False))
+    path.write_text(yaml.safe_dump(kind_config(airgapped, default_cni), sort_keys=False))
     return path
 
 
@@ -76,6 +78,7 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
         if exists(name) and recreate:
             down(name)
         reused = exists(name)
+        without_netpol = False
         if reused:
             rec["cached"] = True
             rec["detail"] = "already running"
@@ -84,7 +87,12 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
         else:
             if airgapped and not docker.image_exists(chosen):
                 raise RuntimeError(f"node image {chosen} not found: run `chartgate airgap build` first")
-            config = write_config(name, airgapped)
+            if airgapped and not docker.image_has_file(chosen, "/" + DEFAULT_CNI_MANIFEST):
+                without_netpol = True
+                steps.say(f"node image {chosen} has no /{DEFAULT_CNI_MANIFEST} (built before the "
+                          "NetworkPolicy controller): NetworkPolicies will NOT be enforced — "
+                          "run `chartgate airgap build` and recreate the cluster")
+            config = write_config(name, airgapped, default_cni=not without_netpol)
             try:
                 kind.create_cluster(name, chosen, config, kubeconfig)
             except Exception:
@@ -104,7 +112,7 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
                                          SYSTEM_DEPLOYMENTS[:1], timeout=180)
     netpol = NETPOL_DAEMONSET if airgapped else STOCK_NETPOL_DAEMONSET
     with progress.step("NetworkPolicy controller Ready") as rec:
-        if reused and not daemonset_exists(kubeconfig, *netpol):
+        if without_netpol or (reused and not daemonset_exists(kubeconfig, *netpol)):
             # a cluster made from an older node image: usable, but say what it lacks
             rec["detail"] = (f"no DaemonSet {netpol[0]}/{netpol[1]}: NetworkPolicies are NOT "
                              f"enforced in {name!r} (recreate it: chartgate cluster up --recreate)")

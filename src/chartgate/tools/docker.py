@@ -65,6 +65,13 @@ def image_id(ref: str) -> str:
     return run(["image", "inspect", "--format", "{{.Id}}", ref], timeout=30).stdout.strip()
 
 
+def image_has_file(ref: str, path: str) -> bool:
+    """Whether ``path`` is a regular file in image ``ref`` (a throwaway container, no network)."""
+    res = run(["run", "--rm", "--network", "none", "--entrypoint", "test", ref, "-f", path],
+              check=False, timeout=60)
+    return res.returncode == 0
+
+
 def image_label(ref: str, label: str) -> str | None:
     res = run(["image", "inspect", "--format", "{{json .Config.Labels}}", ref], check=False, timeout=30)
     if res.returncode != 0:
