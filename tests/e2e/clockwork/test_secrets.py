@@ -4,8 +4,8 @@ missing.
 d. **Created Secret** (deploy/README.md, "Existing PostgreSQL": let the chart build the
    Secret from the host), the documented command
 
-       helm install clockwork ./deploy/helm/clockwork -n clockwork --set secret.create=true \
-           --set postgresql.host=db.example.com --set postgresql.password=CHANGE_ME \
+       helm install clockwork ./deploy/helm/clockwork -n clockwork --create-namespace \
+           --set secret.create=true --set postgresql.host=db.example.com --set postgresql.password=CHANGE_ME \
            --set postgresql.sslmode=require
 
    with the parts pointing at a real PostgreSQL outside the cluster (testcontainers on
@@ -47,7 +47,8 @@ pytestmark = pytest.mark.e2e
 N = names("clockwork")
 CREATED_NS = "clockwork-secret-created"
 MISSING_NS = "clockwork-secret-missing"
-CREATE_CMD = "helm install clockwork ./deploy/helm/clockwork -n clockwork --set secret.create=true"
+CREATE_CMD = ("helm install clockwork ./deploy/helm/clockwork -n clockwork --create-namespace "
+              "--set secret.create=true")
 DEV_INSTALL = ("helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml "
                "-n clockwork")
 TYPO = "existing-secret-typo"
