@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -29,6 +30,7 @@ var shutdownMode = "graceful"
 
 const (
 	shutdownTimeout = 20 * time.Second // below Kubernetes' default 30 s grace period
+	lameDuck        = time.Second      // after SIGTERM: still serving, telling clients to close
 	dbWaitTimeout   = 60 * time.Second // how long DB_AUTO_MIGRATE waits for the database
 )
 
@@ -121,17 +123,27 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	log.Info("listening", "addr", ln.Addr().String())
 	if shutdownMode == "immediate" {
-		return serve(ctx, ln, app, 0)
+		return serve(ctx, ln, app, 0, 0)
 	}
-	return serve(ctx, ln, app, shutdownTimeout)
+	return serve(ctx, ln, app, lameDuck, shutdownTimeout)
 }
 
-// serve answers on ln until ctx is cancelled, then fails readiness, stops accepting
-// and drains in-flight requests for at most drain. drain 0 is the broken-shutdown
-// variant: every connection is closed at once, in-flight requests are dropped.
-func serve(ctx context.Context, ln net.Listener, app *App, drain time.Duration) error {
+// serve answers on ln until ctx is cancelled. Then, for lameDuck, it still serves but
+// answers every request with "Connection: close", so clients on kept-alive connections
+// move to other pods cleanly instead of racing a close of their idle connection; then
+// it fails readiness, stops accepting and drains in-flight requests for at most drain.
+// drain 0 is the broken-shutdown variant: every connection is closed at once,
+// in-flight requests are dropped.
+func serve(ctx context.Context, ln net.Listener, app *App, lameDuck, drain time.Duration) error {
+	var closing atomic.Bool
+	handler := app.Handler()
 	srv := &http.Server{
-		Handler:           app.Handler(),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if closing.Load() {
+				w.Header().Set("Connection", "close")
+			}
+			handler.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		ErrorLog:          slog.NewLogLogger(app.log.Handler(), slog.LevelWarn),
@@ -145,6 +157,12 @@ func serve(ctx context.Context, ln net.Listener, app *App, drain time.Duration) 
 	case <-ctx.Done():
 	}
 
+	if drain > 0 && lameDuck > 0 {
+		closing.Store(true)
+		app.log.Info("shutdown signal received: serving with Connection: close before draining",
+			"lame_duck", lameDuck.String())
+		time.Sleep(lameDuck)
+	}
 	app.draining.Store(true)
 	if drain <= 0 {
 		app.log.Warn("shutdown signal received: exiting at once (broken-shutdown variant), in-flight requests dropped")

@@ -21,7 +21,7 @@ func TestGracefulDrain(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, app, 10*time.Second) }()
+	go func() { done <- serve(ctx, ln, app, 0, 10*time.Second) }()
 
 	type result struct {
 		code int
@@ -107,7 +107,7 @@ func TestImmediateShutdownDropsInFlight(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, app, 0) }()
+	go func() { done <- serve(ctx, ln, app, 0, 0) }()
 
 	inflight := make(chan error, 1)
 	go func() {
@@ -146,5 +146,42 @@ func TestImmediateShutdownDropsInFlight(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "exiting at once") {
 		t.Fatalf("log lacks the broken-shutdown line:\n%s", logs.String())
+	}
+}
+
+// TestLameDuckClosesKeptAliveConnections: after cancel, for the lame-duck period the
+// server still answers (readiness 200) but with "Connection: close", so a client on a
+// kept-alive connection is told to move on before the listener and idle connections close.
+func TestLameDuckClosesKeptAliveConnections(t *testing.T) {
+	app, _ := newTestApp(t, testConfig(t), &fakeStore{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, app, 500*time.Millisecond, 5*time.Second) }()
+
+	resp, err := http.Get(addr + "/api/health")
+	must(t, err)
+	resp.Body.Close()
+	if resp.Close || resp.StatusCode != http.StatusOK {
+		t.Fatalf("before cancel: status %d, close %v", resp.StatusCode, resp.Close)
+	}
+	cancel()
+	time.Sleep(100 * time.Millisecond)
+	resp, err = http.Get(addr + "/api/health")
+	must(t, err)
+	resp.Body.Close()
+	if !resp.Close || resp.StatusCode != http.StatusOK {
+		t.Fatalf("in the lame-duck period: status %d, close %v (want 200 and Connection: close)",
+			resp.StatusCode, resp.Close)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("serve did not return after the lame-duck period")
 	}
 }

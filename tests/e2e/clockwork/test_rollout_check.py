@@ -48,8 +48,10 @@ def test_rolling_update_check_fails_on_broken_shutdown(releases: Releases, watch
     sleep = pre_stop.sleep.seconds if pre_stop and pre_stop.sleep else None
     assert not sleep, f"the broken release still delays SIGTERM: preStop {server.lifecycle}"
 
+    # the same loop, busier (3x the rate, twice the connections): more requests in flight
+    # when a pod exits, more redials while its endpoint is still routed
     loop = RequestLoop(kube, NS, loadgen_image, f"{SERVICE}/api/health", write_url=f"{SERVICE}/api/projects",
-                       name="abrupt")
+                       name="abrupt", rate=150, concurrency=16)
     with loop:
         change = {"configMap": {"values": {"allowedOrigins": "https://abrupt.example.test"}}}
         res, rollout = cover_rollout(loop, kube, N["deployment"], NS, server_selector(RELEASE),
