@@ -3,8 +3,10 @@
 A dedicated cluster (``chartgate-smoke``) built from the locally assembled node image:
 node Ready; CoreDNS Ready; a Deployment with HTTP readiness and liveness probes becomes
 Available; a Service name resolves (and answers) from another pod; a PVC from the default
-StorageClass ``standard`` binds and its data survives pod deletion; a rollout restart
-completes; ``cluster down`` leaves no containers, volumes or networks. Every wait has a
+StorageClass ``standard`` binds and its data survives pod deletion; a deny-all
+NetworkPolicy blocks a pod-to-pod connection that works without it (the node image's
+NetworkPolicy controller enforces it); a rollout restart completes; ``cluster down``
+leaves no containers, volumes or networks. Every wait has a
 wall-clock deadline and every request a timeout.
 """
 
@@ -171,6 +173,43 @@ def test_service_name_resolves_from_another_pod(smoke: Cluster, smoke_image: str
         f"http://smoke-http.{NS}/ && exit 0; sleep 2; done; exit 1"], timeout=150)
     assert svc.spec.cluster_ip in out, out
     assert out.strip().endswith("ok"), out
+
+
+def _connect_script(url: str, expect: str) -> list[str]:
+    """A client pod's command: up to 10 attempts, each killed after 5 s, until ``expect``
+    (``reached``: one answer; ``blocked``: 3 attempts in a row that hang until killed —
+    a dropped connection, not a refused one). Exits 1 if that never happens."""
+    return ["sh", "-c",
+            "fails=0; for i in $(seq 1 10); do "
+            f"timeout 5 busybox wget -q -O - {url} >/dev/null 2>&1; rc=$?; "
+            f"if [ $rc = 0 ]; then echo attempt $i: reached; fails=0; [ {expect} = reached ] && exit 0; "
+            "else echo attempt $i: failed, exit $rc; "
+            "if [ $rc = 124 ]; then fails=$((fails+1)); else fails=0; fi; "
+            f"[ {expect} = blocked ] && [ $fails -ge 3 ] && exit 0; fi; sleep 1; done; exit 1"]
+
+
+def test_deny_all_network_policy_blocks_pod_to_pod(smoke: Cluster, smoke_image: str) -> None:
+    c = smoke.client
+    net = c.NetworkingV1Api(smoke.core.api_client)
+    url = f"http://smoke-http.{NS}/"
+    smoke.run_pod("np-before", smoke_image, _connect_script(url, "reached"), timeout=120)
+    policy = c.V1NetworkPolicy(
+        metadata=c.V1ObjectMeta(name="deny-all-ingress"),
+        spec=c.V1NetworkPolicySpec(pod_selector=c.V1LabelSelector(match_labels={"app": "smoke-http"}),
+                                   policy_types=["Ingress"]))
+    net.create_namespaced_network_policy(NS, policy, _request_timeout=REQ)
+    try:
+        try:
+            out = smoke.run_pod("np-denied", smoke_image, _connect_script(url, "blocked"), timeout=120)
+        except AssertionError as exc:
+            raise AssertionError(f"a deny-all NetworkPolicy did not block the connection — is the "
+                                 f"NetworkPolicy controller (kube-system/kube-network-policies) "
+                                 f"running? {exc}") from None
+        assert "exit 124" in out, out
+    finally:
+        net.delete_namespaced_network_policy("deny-all-ingress", NS, _request_timeout=REQ)
+    # the same connection works again: it was the policy, not a broken Service
+    smoke.run_pod("np-after", smoke_image, _connect_script(url, "reached"), timeout=120)
 
 
 def test_pvc_binds_and_data_survives_pod_deletion(smoke: Cluster, smoke_image: str) -> None:
