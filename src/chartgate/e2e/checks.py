@@ -111,8 +111,7 @@ def psql_incluster(kubectl: Kubectl, namespace: str, release: str, sql: str) -> 
     pod = f"{names(release)['postgresql']}-0"
     script = ('PGPASSWORD="$POSTGRES_PASSWORD" psql -h 127.0.0.1 -U "$POSTGRES_USER" -d "$POSTGRES_DB" '
               '-v ON_ERROR_STOP=1 -tA -c "$0"')
-    out = kubectl.run(["exec", "-n", namespace, pod, "-c", "postgresql", "--", "sh", "-c", script, sql])
-    return out.stdout.strip()
+    return kubectl.exec(pod, namespace, ["sh", "-c", script, sql], container="postgresql").strip()
 
 
 def goose_versions(query: Callable[[str], str]) -> dict[int, int]:

@@ -122,6 +122,18 @@ class Kubectl:
     def get(self, args: Sequence[str]) -> str:
         return self.run(["get", *args]).stdout
 
+    def exec(self, pod: str, namespace: str, command: Sequence[str], container: str | None = None,
+             timeout: float = 60) -> str:
+        """``kubectl exec POD -n NS [-c CONTAINER] -- COMMAND…``; its stdout."""
+        argv = [self.binary, "exec", pod, "-n", namespace, *(["-c", container] if container else [])]
+        if self.kubeconfig:
+            argv += ["--kubeconfig", self.kubeconfig]
+        res = proc.run([*argv, "--", *command], timeout=timeout, check=False)
+        if res.returncode != 0:
+            raise KubectlError(f"`kubectl exec {pod} -n {namespace} -- {' '.join(command)}` failed "
+                               f"(exit {res.returncode}): {(res.stderr or res.stdout).strip()}")
+        return res.stdout
+
     @contextmanager
     def port_forward(self, target: str, namespace: str, remote_port: int, local_port: int = 8080,
                      log_dir: Path | None = None, ready_timeout: float = 30) -> Iterator[PortForward]:
