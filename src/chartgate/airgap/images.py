@@ -39,7 +39,7 @@ def _place(src: Path, dest: Path) -> None:
 
 
 def build_generated(tag: str, dockerfile: str, files: Mapping[str, Path | str | bytes], key: str,
-                    force: bool = False) -> bool:
+                    force: bool = False, build_args: Mapping[str, str] | None = None) -> bool:
     """Build ``tag`` from a generated context (Dockerfile text + files) unless an image
     with the same cache key exists. Returns False when cached."""
     if not force and docker.image_label(tag, steps.KEY_LABEL) == key:
@@ -60,7 +60,7 @@ def build_generated(tag: str, dockerfile: str, files: Mapping[str, Path | str | 
     old_id = docker.image_id_or_none(tag)
     try:
         docker.build(ctx, tag, labels={steps.KEY_LABEL: key},
-                     build_args={"BASE_IMAGE": base.tag()})
+                     build_args={"BASE_IMAGE": base.tag(), **(build_args or {})})
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
     docker.drop_superseded(tag, old_id)
@@ -176,112 +176,12 @@ def build_netpol(force: bool = False) -> bool:
 # --- PostgreSQL workload image ---------------------------------------------------------
 
 POSTGRES_MAJOR = 15
+POSTGRES_CONTEXT = ("Dockerfile", "docker-entrypoint.sh")
 
-POSTGRES_DOCKERFILE = """\
-ARG BASE_IMAGE
-FROM ${{BASE_IMAGE}}
-# Same uid/gid as the official image, created before the package so Debian reuses them.
-RUN groupadd -r -g 999 postgres \\
- && useradd -r -g postgres -u 999 --home-dir=/var/lib/postgresql --shell=/bin/bash postgres \\
- && mkdir -p /etc/postgresql-common/createcluster.d \\
- && echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/chartgate.conf \\
- && apt-get update && apt-get install -y postgresql-{major} postgresql-client-{major} libnss-wrapper \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \\
- && mkdir -p /var/run/postgresql /var/lib/postgresql/data /docker-entrypoint-initdb.d \\
- && chown -R postgres:postgres /var/run/postgresql /var/lib/postgresql \\
- && chmod 3777 /var/run/postgresql && chmod 1777 /var/lib/postgresql/data
-ENV PATH=/usr/lib/postgresql/{major}/bin:$PATH \\
-    PGDATA=/var/lib/postgresql/data \\
-    LANG=C.UTF-8
-COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
-USER 999:999
-EXPOSE 5432
-STOPSIGNAL SIGINT
-ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]
-CMD ["postgres"]
-"""
 
-POSTGRES_ENTRYPOINT = r"""#!/bin/bash
-# chartgate's PostgreSQL entrypoint: Debian's postgresql with the official image's
-# environment contract (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, PGDATA,
-# POSTGRES_INITDB_ARGS, POSTGRES_HOST_AUTH_METHOD, /docker-entrypoint-initdb.d), non-root.
-set -Eeuo pipefail
-
-if [ "${1:0:1}" = '-' ]; then
-  set -- postgres "$@"
-fi
-if [ "$1" != 'postgres' ]; then
-  exec "$@"
-fi
-
-: "${POSTGRES_USER:=postgres}"
-: "${POSTGRES_DB:=$POSTGRES_USER}"
-: "${PGDATA:=/var/lib/postgresql/data}"
-: "${POSTGRES_HOST_AUTH_METHOD:=scram-sha-256}"
-export PGDATA POSTGRES_USER POSTGRES_DB
-
-if [ "$(id -u)" = 0 ]; then
-  echo "chartgate postgres: refusing to run as root; run as uid 999" >&2
-  exit 1
-fi
-
-mkdir -p "$PGDATA"
-chmod 700 "$PGDATA" 2>/dev/null || true
-
-if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  # An arbitrary uid (e.g. runAsUser: 10001) has no passwd entry and initdb refuses to run:
-  # give it one through nss_wrapper, like the official image.
-  if ! getent passwd "$(id -u)" >/dev/null 2>&1; then
-    for lib in /usr/lib/*/libnss_wrapper.so /usr/lib/libnss_wrapper.so; do
-      if [ -e "$lib" ]; then
-        NSS_WRAPPER_PASSWD="$(mktemp)"
-        NSS_WRAPPER_GROUP="$(mktemp)"
-        export LD_PRELOAD="$lib" NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
-        echo "postgres:x:$(id -u):$(id -g):PostgreSQL:$PGDATA:/bin/false" > "$NSS_WRAPPER_PASSWD"
-        echo "postgres:x:$(id -g):" > "$NSS_WRAPPER_GROUP"
-        break
-      fi
-    done
-  fi
-  if [ -z "${POSTGRES_PASSWORD:-}" ] && [ "$POSTGRES_HOST_AUTH_METHOD" != trust ]; then
-    echo "chartgate postgres: POSTGRES_PASSWORD is required (or POSTGRES_HOST_AUTH_METHOD=trust)" >&2
-    exit 1
-  fi
-  pwfile="$(mktemp)"
-  printf '%s' "${POSTGRES_PASSWORD:-}" > "$pwfile"
-  # shellcheck disable=SC2086
-  initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust \
-    --auth-host="$POSTGRES_HOST_AUTH_METHOD" ${POSTGRES_INITDB_ARGS:-} >/dev/null
-  rm -f "$pwfile"
-  printf '\nlisten_addresses = '"'"'*'"'"'\n' >> "$PGDATA/postgresql.conf"
-  printf 'host all all all %s\n' "$POSTGRES_HOST_AUTH_METHOD" >> "$PGDATA/pg_hba.conf"
-
-  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432" -w start >/dev/null
-  psql=(psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --no-password --no-psqlrc)
-  if [ "$POSTGRES_DB" != 'postgres' ]; then
-    exists="$("${psql[@]}" --dbname postgres -tA -v db="$POSTGRES_DB" \
-      <<<"SELECT 1 FROM pg_database WHERE datname = :'db';")"
-    if [ -z "$exists" ]; then
-      "${psql[@]}" --dbname postgres -v db="$POSTGRES_DB" <<<'CREATE DATABASE :"db";' >/dev/null
-    fi
-  fi
-  for f in /docker-entrypoint-initdb.d/*; do
-    case "$f" in
-      *.sh) echo "running $f"; . "$f" ;;
-      *.sql) echo "running $f"; "${psql[@]}" --dbname "$POSTGRES_DB" -f "$f" ;;
-      *) ;;
-    esac
-  done
-  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
-  echo "chartgate postgres: initialized $PGDATA (user $POSTGRES_USER, database $POSTGRES_DB)"
-  if [ -n "${NSS_WRAPPER_PASSWD:-}" ]; then
-    rm -f "$NSS_WRAPPER_PASSWD" "$NSS_WRAPPER_GROUP"
-    unset LD_PRELOAD NSS_WRAPPER_PASSWD NSS_WRAPPER_GROUP
-  fi
-fi
-
-exec "$@"
-"""
+def postgres_source() -> Path:
+    """``files/postgres``: Debian's PostgreSQL with the official image's environment contract."""
+    return Path(str(resources.files("chartgate.airgap").joinpath("files", "postgres")))
 
 
 def postgres_tag() -> str:
@@ -289,9 +189,13 @@ def postgres_tag() -> str:
 
 
 def postgres_key() -> str:
-    return steps.key_of("postgres", RECIPE, POSTGRES_DOCKERFILE, POSTGRES_ENTRYPOINT, base.key())
+    src = postgres_source()
+    return steps.key_of("postgres", RECIPE, POSTGRES_MAJOR,
+                        {f: steps.hash_file(src / f) for f in POSTGRES_CONTEXT}, base.key())
 
 
 def build_postgres(force: bool = False) -> bool:
-    return build_generated(postgres_tag(), POSTGRES_DOCKERFILE.format(major=POSTGRES_MAJOR),
-                           {"docker-entrypoint.sh": POSTGRES_ENTRYPOINT}, postgres_key(), force)
+    src = postgres_source()
+    return build_generated(postgres_tag(), (src / "Dockerfile").read_text(),
+                           {"docker-entrypoint.sh": src / "docker-entrypoint.sh"}, postgres_key(), force,
+                           build_args={"POSTGRES_MAJOR": str(POSTGRES_MAJOR)})

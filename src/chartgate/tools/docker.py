@@ -132,10 +132,12 @@ def remove_image(ref: str) -> None:
 
 def run_detached(image: str, *, name: str, privileged: bool = False, entrypoint: str | None = None,
                  volumes: Iterable[str] = (), tmpfs: Iterable[str] = (), extra: Iterable[str] = (),
-                 command: Iterable[str] = ()) -> str:
+                 command: Iterable[str] = (), env: Mapping[str, str] | None = None) -> str:
     args: list[str] = ["run", "-d", "--name", name]
     if privileged:
         args.append("--privileged")
+    for key, value in (env or {}).items():
+        args += ["--env", f"{key}={value}"]
     if entrypoint is not None:
         args += ["--entrypoint", entrypoint]
     for vol in volumes:
