@@ -140,9 +140,25 @@ class Kubectl:
         """``kubectl port-forward TARGET LOCAL:REMOTE -n NS``, bound to loopback only.
 
         The plan's ``8080:80`` is used when 8080 is free, else a free port (other
-        processes on a shared CI host may hold 8080). Stopped on exit.
+        processes on a shared CI host may hold 8080). A port taken between that check and
+        kubectl's bind (parallel test workers) is retried once on a fresh free port.
+        Stopped on exit.
         """
         port = local_port if port_free(local_port) else free_port()
+        try:
+            process, argv, log = self._start_forward(target, namespace, port, remote_port, log_dir,
+                                                     ready_timeout)
+        except _PortTaken:
+            port = free_port()
+            process, argv, log = self._start_forward(target, namespace, port, remote_port, log_dir,
+                                                     ready_timeout)
+        try:
+            yield PortForward(port, argv, process, log)
+        finally:
+            proc.stop(process)
+
+    def _start_forward(self, target: str, namespace: str, port: int, remote_port: int, log_dir: Path | None,
+                       ready_timeout: float) -> tuple[subprocess.Popen[bytes], list[str], Path]:
         argv = self._argv(["port-forward", target, f"{port}:{remote_port}", "-n", namespace,
                            "--address", "127.0.0.1"])
         log = (log_dir or Path("/tmp")) / f"port-forward-{namespace}-{port}.log"
@@ -154,16 +170,22 @@ class Kubectl:
             while True:
                 text = log.read_text(errors="replace")
                 if re.search(rf"Forwarding from 127\.0\.0\.1:{port}", text) and _connectable(port):
-                    break
+                    return process, argv, log
                 if process.poll() is not None:
+                    if "address already in use" in text:
+                        raise _PortTaken(text)
                     raise KubectlError(f"`{' '.join(argv)}` exited with {process.returncode}: {text.strip()}")
                 if time.monotonic() > deadline:
                     raise KubectlError(f"`{' '.join(argv)}` not forwarding after {ready_timeout:g}s: "
                                        f"{text.strip() or '(no output)'}")
                 time.sleep(0.2)
-            yield PortForward(port, argv, process, log)
-        finally:
+        except BaseException:
             proc.stop(process)
+            raise
+
+
+class _PortTaken(KubectlError):
+    """kubectl port-forward could not bind its local port (another process got it first)."""
 
 
 def _connectable(port: int) -> bool:
