@@ -197,7 +197,10 @@ def test_h_helm_test_and_uninstall(dev: Release, watch: Releases, kube: Kube) ->
     # Helm-managed; persistentVolumeClaimRetentionPolicy Retain) and the namespace
     # (created by --create-namespace, never deleted by helm; a chart-rendered Namespace is
     # annotated helm.sh/resource-policy: keep).
-    kept: dict[str, set[str]] = {"PersistentVolumeClaim": {f"data-{N['postgresql']}-0"}}
+    # The generated PostgreSQL password Secret is kept with the data (helm.sh/resource-policy
+    # keep): a reinstall must find the password the database was initialised with.
+    kept: dict[str, set[str]] = {"PersistentVolumeClaim": {f"data-{N['postgresql']}-0"},
+                                 "Secret": {N["postgresql"]}}
     # The migration hook Job (hook-delete-policy before-hook-creation, so that `kubectl logs
     # job/clockwork-migrate` works) is not deleted by helm uninstall; it is removed by its
     # ttlSecondsAfterFinished. Accept it (and its pods) only with such a bounded lifetime.
