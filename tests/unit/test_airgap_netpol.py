@@ -227,3 +227,29 @@ def test_node_image_without_the_controller_keeps_kinds_cni_step_off(monkeypatch:
     assert docker.image_has_file("node:1", "/" + node.DEFAULT_CNI_MANIFEST) is False
     assert calls[-1] == ["run", "--rm", "--network", "none", "--entrypoint", "test", "node:1",
                          "-f", "/kind/manifests/default-cni.yaml"]
+
+
+def test_cluster_waits_poll_each_object_until_ready_and_name_the_stragglers() -> None:
+    """The bounded wait behind `cluster up`'s Deployment/DaemonSet/node waits: an object is
+    read until ready; API errors count as "not yet"; a timeout names what is still pending."""
+    reads: list[str] = []
+    answers = {"kube-system/coredns": iter([RuntimeError("connection refused"), "ready"]),
+               "kube-system/stuck": iter(["starting"] * 10)}
+
+    def read(name: str, ns: str) -> str:
+        reads.append(name)
+        answer = next(answers[f"{ns}/{name}"])
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def ready(obj: str) -> tuple[bool, str]:
+        return obj == "ready", obj
+
+    assert cluster.wait_all_ready("Deployment(s)", [("kube-system", "coredns")], read, ready, timeout=10) \
+        == "kube-system/coredns"
+    assert reads == ["coredns", "coredns"]
+    stuck = (r"Deployment\(s\) not Ready after 0.1s: \[\('kube-system', 'stuck'\)\] "
+             r"\(kube-system/stuck: starting\)")
+    with pytest.raises(TimeoutError, match=stuck):
+        cluster.wait_all_ready("Deployment(s)", [("kube-system", "stuck")], read, ready, timeout=0.1)

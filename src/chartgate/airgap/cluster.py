@@ -7,7 +7,7 @@ kind's stock one), so NetworkPolicies are enforced from the first test on."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from chartgate.airgap import steps
 from chartgate.airgap.config import airgap, node_image, selected_node_image
 from chartgate.airgap.node import DEFAULT_CNI_MANIFEST
 from chartgate.tools import docker, kind
+from chartgate.tools.kube import poll_until
 
 DEFAULT_NAME = "chartgate"
 KIND_NETWORK = "kind"
@@ -133,23 +134,22 @@ def wait_node_ready(kubeconfig: Path, timeout: float = 180) -> str:
     from kubernetes import client, config
 
     api = client.CoreV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
-    deadline = time.monotonic() + timeout
-    last = "no answer"
-    while time.monotonic() < deadline:
-        try:
-            nodes = api.list_node(_request_timeout=10).items
-            states: dict[str, str] = {}
-            for n in nodes:
-                conds = (n.status.conditions if n.status else None) or []
-                name = n.metadata.name if n.metadata else "?"
-                states[str(name)] = next((str(c.status) for c in conds if c.type == "Ready"), "Unknown")
-            if nodes and all(s == "True" for s in states.values()):
-                return ", ".join(states)
-            last = str(states)
-        except Exception as exc:
-            last = str(exc)[:200]
-        time.sleep(2)
-    raise TimeoutError(f"nodes not Ready after {timeout}s: {last}")
+
+    def check() -> tuple[bool, str]:
+        nodes = api.list_node(_request_timeout=10).items
+        states: dict[str, str] = {}
+        for n in nodes:
+            conds = (n.status.conditions if n.status else None) or []
+            name = n.metadata.name if n.metadata else "?"
+            states[str(name)] = next((str(c.status) for c in conds if c.type == "Ready"), "Unknown")
+        if nodes and all(s == "True" for s in states.values()):
+            return True, ", ".join(states)
+        return False, str(states) if nodes else "no nodes yet"
+
+    done, last, _ = poll_until(check, timeout=timeout, interval=2, transient=(Exception,))
+    if not done:
+        raise TimeoutError(f"nodes not Ready after {timeout}s: {last}")
+    return last
 
 
 def _volumes_file(name: str) -> Path:
@@ -166,31 +166,53 @@ def record_volumes(name: str) -> list[str]:
     return vols
 
 
-def wait_deployments(kubeconfig: Path, deployments: Iterable[tuple[str, str]],
-                     timeout: float = 180) -> str:
-    """Wait (wall-clock bounded) until each (namespace, name) Deployment is Available."""
-    from kubernetes import client, config
+def wait_all_ready(what: str, items: Iterable[tuple[str, str]], read: Callable[[str, str], Any],
+              ready: Callable[[Any], tuple[bool, str]], timeout: float) -> str:
+    """Wait (wall-clock bounded, :func:`chartgate.tools.kube.poll_until`) until ``ready``
+    holds for every (namespace, name); API errors count as "not yet" (the API server may
+    still be starting)."""
+    items = list(items)
+    pending = list(items)
 
-    api = client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
-    deadline = time.monotonic() + timeout
-    pending = list(deployments)
-    last = ""
-    while pending and time.monotonic() < deadline:
+    def check() -> tuple[bool, str]:
+        states = []
         for ns, name in list(pending):
             try:
-                st = api.read_namespaced_deployment_status(name, ns, _request_timeout=10).status
-                conds = {c.type: c.status for c in (st.conditions or [])} if st else {}
-                if st and conds.get("Available") == "True" and (st.available_replicas or 0) >= 1:
-                    pending.remove((ns, name))
-                else:
-                    last = f"{ns}/{name}: {conds}"
+                ok, state = ready(read(name, ns))
             except Exception as exc:
-                last = f"{ns}/{name}: {str(exc)[:200]}"
-        if pending:
-            time.sleep(2)
-    if pending:
-        raise TimeoutError(f"not Available after {timeout}s: {pending} ({last})")
-    return ", ".join(f"{ns}/{name}" for ns, name in deployments)
+                ok, state = False, str(exc)[:200]
+            if ok:
+                pending.remove((ns, name))
+            else:
+                states.append(f"{ns}/{name}: {state}")
+        return not pending, "; ".join(states)
+
+    done, last, _ = poll_until(check, timeout=timeout, interval=2)
+    if not done:
+        raise TimeoutError(f"{what} not Ready after {timeout}s: {pending} ({last})")
+    return ", ".join(f"{ns}/{name}" for ns, name in items)
+
+
+def deployment_available(dep: Any) -> tuple[bool, str]:
+    """The Deployment reports Available with at least one available replica."""
+    st = dep.status
+    conds = {c.type: c.status for c in (st.conditions or [])} if st else {}
+    return bool(st and conds.get("Available") == "True" and (st.available_replicas or 0) >= 1), str(conds)
+
+
+def wait_deployments(kubeconfig: Path, deployments: Iterable[tuple[str, str]],
+                     timeout: float = 180) -> str:
+    """Wait until each (namespace, name) Deployment is Available."""
+    api = _apps_api(kubeconfig)
+    return wait_all_ready("Deployment(s)", deployments,
+                     lambda name, ns: api.read_namespaced_deployment_status(name, ns, _request_timeout=10),
+                     deployment_available, timeout)
+
+
+def _apps_api(kubeconfig: Path) -> Any:
+    from kubernetes import client, config
+
+    return client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
 
 
 def daemonset_ready(ds: Any) -> tuple[bool, str]:
@@ -207,10 +229,9 @@ def daemonset_ready(ds: Any) -> tuple[bool, str]:
 
 
 def daemonset_exists(kubeconfig: Path, namespace: str, name: str) -> bool:
-    from kubernetes import client, config
     from kubernetes.client.exceptions import ApiException
 
-    api = client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    api = _apps_api(kubeconfig)
     try:
         api.read_namespaced_daemon_set(name, namespace, _request_timeout=10)
     except ApiException as exc:
@@ -222,28 +243,11 @@ def daemonset_exists(kubeconfig: Path, namespace: str, name: str) -> bool:
 
 def wait_daemonsets(kubeconfig: Path, daemonsets: Iterable[tuple[str, str]],
                     timeout: float = 120) -> str:
-    """Wait (wall-clock bounded) until each (namespace, name) DaemonSet is Ready."""
-    from kubernetes import client, config
-
-    api = client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
-    deadline = time.monotonic() + timeout
-    pending = list(daemonsets)
-    last = ""
-    while pending and time.monotonic() < deadline:
-        for ns, name in list(pending):
-            try:
-                ok, state = daemonset_ready(api.read_namespaced_daemon_set(name, ns, _request_timeout=10))
-            except Exception as exc:
-                ok, state = False, str(exc)[:200]
-            if ok:
-                pending.remove((ns, name))
-            else:
-                last = f"{ns}/{name}: {state}"
-        if pending:
-            time.sleep(2)
-    if pending:
-        raise TimeoutError(f"DaemonSet(s) not Ready after {timeout}s: {pending} ({last})")
-    return ", ".join(f"{ns}/{name}" for ns, name in daemonsets)
+    """Wait until each (namespace, name) DaemonSet is Ready."""
+    api = _apps_api(kubeconfig)
+    return wait_all_ready("DaemonSet(s)", daemonsets,
+                     lambda name, ns: api.read_namespaced_daemon_set(name, ns, _request_timeout=10),
+                     daemonset_ready, timeout)
 
 
 def leftovers(name: str = DEFAULT_NAME, volumes: list[str] | None = None) -> dict[str, list[str]]:

@@ -4,13 +4,13 @@ its version table), bounded polling, and a clean rollout under the request loop.
 from __future__ import annotations
 
 import re
-import time
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from chartgate.e2e import http
 from chartgate.e2e.loadgen import LoopResult, Rollout
-from chartgate.tools.kube import Kube
+from chartgate.tools.kube import Kube, poll_until
 from chartgate.tools.kubectl import Kubectl
 
 T = TypeVar("T")
@@ -37,19 +37,18 @@ def server_selector(release: str) -> dict[str, str]:
 def eventually(what: str, fn: Callable[[], T | None], timeout: float = 30, interval: float = 1) -> T:
     """Until ``fn`` returns something truthy; wall-clock bounded; the last value/exception
     is in the failure message."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            value = fn()
-            if value:
-                return value
-            last = value
-        except Exception as exc:
-            last = f"{type(exc).__name__}: {exc}"
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not true within {timeout:g}s (last: {str(last)[:600]})")
-        time.sleep(interval)
+    got: list[T] = []
+
+    def check() -> tuple[bool, str]:
+        value = fn()
+        if value:
+            got.append(value)
+        return bool(value), str(value)
+
+    done, last, _ = poll_until(check, timeout=timeout, interval=interval, transient=(Exception,))
+    if not done:
+        raise AssertionError(f"{what}: not true within {timeout:g}s (last: {last[:600]})")
+    return got[-1]
 
 
 def get_ok(base: str, path: str, timeout: float = 30) -> http.Response:
@@ -58,6 +57,28 @@ def get_ok(base: str, path: str, timeout: float = 30) -> http.Response:
         return r if r.status == 200 else None
 
     return eventually(f"GET {path} -> 200 via {base}", attempt, timeout=timeout)
+
+
+def write_project(base: str, tag: str, description: str) -> tuple[dict, dict]:
+    """A project and a category in it, written through the API (the contract's data)."""
+    name = f"{tag}-{uuid.uuid4().hex[:8]}"
+    p = http.post(base + "/api/projects", {"name": name, "description": description})
+    assert p.status == 201, f"POST /api/projects -> {p.status}: {p.body}"
+    project = p.json()
+    c = http.post(base + "/api/categories", {"name": f"{name}-cat", "project_id": project["id"],
+                                             "color": "#123456"})
+    assert c.status == 201, f"POST /api/categories -> {c.status}: {c.body}"
+    return project, c.json()
+
+
+def assert_project_readable(base: str, project: dict, category: dict, when: str) -> None:
+    """The project and category :func:`write_project` wrote are listed by the API."""
+    projects = get_ok(base, "/api/projects").json()
+    assert any(p["id"] == project["id"] and p["name"] == project["name"] for p in projects), (
+        f"{when}: project {project} missing from GET /api/projects: {projects}")
+    cats = get_ok(base, f"/api/categories?project_id={project['id']}").json()
+    assert any(c["id"] == category["id"] and c["name"] == category["name"] for c in cats), (
+        f"{when}: category {category} missing from GET /api/categories: {cats}")
 
 
 def migration_log_from_init(kube: Kube, namespace: str, pod: Any) -> str:

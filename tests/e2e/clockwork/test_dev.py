@@ -13,22 +13,22 @@ lines, answer bodies and version strings only the contract double is known to pr
 from __future__ import annotations
 
 import base64
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from chartgate.e2e import http
 from chartgate.e2e.checks import (
     SERVER,
     assert_goose_applied,
     assert_migrated_once,
+    assert_project_readable,
     eventually,
     get_ok,
     goose_versions,
     migration_log,
     names,
     psql_incluster,
+    write_project,
 )
 from chartgate.e2e.fixtures import Releases
 from chartgate.e2e.images import AppImages
@@ -92,26 +92,6 @@ def test_a_created_resources(dev: Release, watch: Releases, kube: Kube, kubectl:
             assert "clockwork-client" in get_ok(pf.url, "/app.js").body, "/app.js is not the client asset"
 
 
-def _create_data(base: str) -> tuple[dict, dict]:
-    name = f"persist-{uuid.uuid4().hex[:8]}"
-    p = http.post(base + "/api/projects", {"name": name, "description": "e2e persistence"})
-    assert p.status == 201, f"POST /api/projects -> {p.status}: {p.body}"
-    project = p.json()
-    c = http.post(base + "/api/categories", {"name": f"{name}-cat", "project_id": project["id"],
-                                             "color": "#123456"})
-    assert c.status == 201, f"POST /api/categories -> {c.status}: {c.body}"
-    return project, c.json()
-
-
-def _assert_data(base: str, project: dict, category: dict, when: str) -> None:
-    projects = get_ok(base, "/api/projects").json()
-    assert any(p["id"] == project["id"] and p["name"] == project["name"] for p in projects), (
-        f"{when}: project {project} missing from GET /api/projects: {projects}")
-    cats = get_ok(base, f"/api/categories?project_id={project['id']}").json()
-    assert any(c["id"] == category["id"] and c["name"] == category["name"] for c in cats), (
-        f"{when}: category {category} missing from GET /api/categories: {cats}")
-
-
 def _pg_password(kube: Kube) -> str:
     sec = kube.get(ObjRef("Secret", N["postgresql"], NS))
     return base64.b64decode(sec.data["POSTGRES_PASSWORD"]).decode()
@@ -121,8 +101,8 @@ def test_g_persistence(dev: Release, watch: Releases, kube: Kube, kubectl: Kubec
                        app_imgs: AppImages) -> None:
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
-        project, category = _create_data(pf.url)
-        _assert_data(pf.url, project, category, "right after creating")
+        project, category = write_project(pf.url, "persist", "e2e persistence")
+        assert_project_readable(pf.url, project, category, "right after creating")
 
     # kubectl delete pod <server pod> and the PostgreSQL pod; wait for the replacements
     old = {p.metadata.name for p in kube.live_pods(NS, SERVER)}
@@ -140,7 +120,7 @@ def test_g_persistence(dev: Release, watch: Releases, kube: Kube, kubectl: Kubec
                                owner=ObjRef("Deployment", N["deployment"], NS))
     assert not old & {p.metadata.name for p in new}, f"server pods were not replaced: {old}"
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
-        _assert_data(pf.url, project, category, "after deleting the server and PostgreSQL pods")
+        assert_project_readable(pf.url, project, category, "after deleting the server and PostgreSQL pods")
 
     # helm upgrade (a new image version): data and the generated DB password survive
     password = _pg_password(kube)
@@ -149,7 +129,7 @@ def test_g_persistence(dev: Release, watch: Releases, kube: Kube, kubectl: Kubec
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     assert _pg_password(kube) == password, "helm upgrade regenerated the in-cluster PostgreSQL password"
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
-        _assert_data(pf.url, project, category, "after helm upgrade")
+        assert_project_readable(pf.url, project, category, "after helm upgrade")
         if app_imgs.double:
             v = get_ok(pf.url, "/api/health").json().get("version")
             assert v == app_imgs.v2_version, f"after the upgrade /api/health reports version {v}"

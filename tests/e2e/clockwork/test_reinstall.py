@@ -20,13 +20,11 @@ authentication failed for user "clockwork"``).
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 
-from chartgate.e2e import http
-from chartgate.e2e.checks import get_ok, names, server_selector
+from chartgate.e2e.checks import assert_project_readable, get_ok, names, server_selector, write_project
 from chartgate.e2e.docs import HelmCommand, documented_helm
 from chartgate.e2e.fixtures import Releases
 from chartgate.tools.kube import Kube, ObjRef, pod_ready
@@ -46,26 +44,6 @@ def _dev_install(root: Path) -> HelmCommand:
     return documented_helm([root / "deploy" / "README.md", root / "docs" / "deployment.md"], DEV_INSTALL)
 
 
-def _write(base: str) -> tuple[dict, dict]:
-    name = f"reinstall-{uuid.uuid4().hex[:8]}"
-    p = http.post(base + "/api/projects", {"name": name, "description": "written before helm uninstall"})
-    assert p.status == 201, f"POST /api/projects -> {p.status}: {p.body}"
-    project = p.json()
-    c = http.post(base + "/api/categories", {"name": f"{name}-cat", "project_id": project["id"],
-                                             "color": "#654321"})
-    assert c.status == 201, f"POST /api/categories -> {c.status}: {c.body}"
-    return project, c.json()
-
-
-def _read_back(base: str, project: dict, category: dict) -> None:
-    projects = get_ok(base, "/api/projects").json()
-    assert any(p["id"] == project["id"] and p["name"] == project["name"] for p in projects), (
-        f"after the reinstall, project {project} is missing from GET /api/projects: {projects}")
-    cats = get_ok(base, f"/api/categories?project_id={project['id']}").json()
-    assert any(c["id"] == category["id"] and c["name"] == category["name"] for c in cats), (
-        f"after the reinstall, category {category} is missing from GET /api/categories: {cats}")
-
-
 def test_c_uninstall_and_reinstall(request: pytest.FixtureRequest, releases: Releases, watch: Releases,
                                    kube: Kube, kubectl: Kubectl) -> None:
     cmd = _dev_install(Path(str(request.config.rootpath)))
@@ -74,7 +52,7 @@ def test_c_uninstall_and_reinstall(request: pytest.FixtureRequest, releases: Rel
     rel.install(create_namespace=True, extra=cmd.set_args())
     kube.wait_deployment_available(N["deployment"], NS, timeout=120)
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
-        project, category = _write(pf.url)
+        project, category = write_project(pf.url, "reinstall", "written before helm uninstall")
     pvc_uid = kube.get(ObjRef("PersistentVolumeClaim", PVC, NS)).metadata.uid
 
     # helm uninstall clockwork -n clockwork: the data PVC stays (documented), the rest goes
@@ -98,4 +76,4 @@ def test_c_uninstall_and_reinstall(request: pytest.FixtureRequest, releases: Rel
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
         health = get_ok(pf.url, "/api/health").json()
         assert health.get("database") == "ok", f"/api/health after the reinstall: {health}"
-        _read_back(pf.url, project, category)
+        assert_project_readable(pf.url, project, category, "after the reinstall")
