@@ -16,9 +16,10 @@ from pathlib import Path
 import yaml
 
 from chartgate import manifests
+from chartgate.k8s_schemas import resolve_version
 from chartgate.render import Renderer
 from chartgate.scenario import Defaults, load_dir
-from chartgate.stages.k8s_schema import K8sSchemaStage, resolve_version
+from chartgate.stages.k8s_schema import K8sSchemaStage
 from chartgate.tools.kubeconform import Kubeconform, local_schemas
 
 ROOT = Path(__file__).resolve().parents[2]

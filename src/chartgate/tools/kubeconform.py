@@ -91,7 +91,7 @@ def local_schemas(kube_version: str, kinds: Iterable[tuple[str, str]] | None = N
     """A kubeconform ``-schema-location`` root with standalone strict schemas for
     ``kube_version`` (``1.34.0``); only ``kinds`` (``(apiVersion, kind)``) if given.
     Generated once into the cache (keyed by the kubernetes-validate version)."""
-    from chartgate.stages.k8s_schema import resolve_version
+    from chartgate.k8s_schemas import resolve_version
 
     version = resolve_version(kube_version)
     root = dest or cache.subdir("kubeconform-schemas",

@@ -34,13 +34,13 @@ def binary() -> str:
     override = os.environ.get("CHARTGATE_KUBECTL")
     if override:
         return override
-    candidates: list[Path] = []
-    try:
-        from chartgate.airgap import binaries
+    # the pinned kubectl (`chartgate tools install kubectl`), else the one built with
+    # Kubernetes by `chartgate airgap build`
+    from chartgate.tools import bootstrap
+    from chartgate.tools.versions import tool
 
-        candidates += [binaries.tool_binary("kubectl"), binaries.kubernetes_binary("kubectl")]
-    except Exception:
-        pass
+    candidates = [bootstrap.install_dir(tool("kubectl")) / tool("kubectl").binary,
+                  bootstrap.install_dir(tool("kubernetes")) / "kubectl"]
     for cand in candidates:
         if cand.exists():
             return str(cand)
