@@ -57,18 +57,6 @@ def stop_cluster(name: str) -> dict[str, list[str]]:
     return cluster.down(name)
 
 
-class Lifecycle:
-    """What test modules use to run their own dedicated cluster."""
-
-    start = staticmethod(start_cluster)
-    stop = staticmethod(stop_cluster)
-
-
-@pytest.fixture(scope="session")
-def cluster_lifecycle() -> type[Lifecycle]:
-    return Lifecycle
-
-
 @pytest.fixture(scope="session")
 def kind_cluster() -> Iterator[Path]:
     """A shared cluster (name ``$CHARTGATE_CLUSTER`` or ``chartgate-e2e``) with the

@@ -1,12 +1,14 @@
-"""Smoke test of the air-gapped kind cluster (issue 5, part 8).
+"""Smoke test of the air-gapped kind cluster.
 
-A dedicated cluster (``chartgate-smoke``) built from the locally assembled node image:
-node Ready; CoreDNS Ready; a Deployment with HTTP readiness and liveness probes becomes
+On the stage's shared cluster (built from the locally assembled node image), namespace
+``smoke``: node Ready; CoreDNS Ready; a Deployment with HTTP readiness and liveness probes becomes
 Available; a Service name resolves (and answers) from another pod; a PVC from the default
 StorageClass ``standard`` binds and its data survives pod deletion; a deny-all
 NetworkPolicy blocks a pod-to-pod connection that works without it (the node image's
-NetworkPolicy controller enforces it); a rollout restart completes; ``cluster down``
-leaves no containers, volumes or networks. Every wait has a
+NetworkPolicy controller enforces it); a rollout restart completes. That ``cluster down``
+leaves no containers, volumes or networks is checked where the shared cluster is deleted
+(``chartgate cluster down`` in tox's commands_post, or the ``kind_cluster`` fixture's
+teardown). Every wait has a
 wall-clock deadline and every request a timeout.
 """
 
@@ -20,9 +22,13 @@ from typing import Any, TypeVar
 
 import pytest
 
+from chartgate.e2e.fixtures import e2e_kubeconfig, e2e_settings  # noqa: F401  (fixtures)
+from chartgate.e2e.images import load_into_kind
+from chartgate.e2e.settings import Settings
+from chartgate.tools.kube import Kube
+
 pytestmark = pytest.mark.e2e
 
-CLUSTER = "chartgate-smoke"
 NS = "smoke"
 REQ = 15  # seconds per API request
 T = TypeVar("T")
@@ -94,13 +100,19 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def smoke(smoke_image: str, cluster_lifecycle: Any) -> Iterator[Cluster]:
-    kubeconfig = cluster_lifecycle.start(CLUSTER, [smoke_image])
-    cl = Cluster(kubeconfig)
+def smoke(smoke_image: str, e2e_kubeconfig: str, e2e_settings: Settings) -> Iterator[Cluster]:  # noqa: F811
+    """The stage's shared cluster (created by `chartgate cluster up`, or by the
+    ``kind_cluster`` fixture), namespace ``smoke``: a second cluster beside it would cost
+    two minutes of both cores while the other workers install their releases."""
+    load_into_kind(e2e_settings.cluster, [smoke_image])
+    cl = Cluster(Path(e2e_kubeconfig))
+    kube = Kube.from_kubeconfig(e2e_kubeconfig)
+    if kube.namespace_exists(NS):  # a leftover of an interrupted run
+        kube.delete_namespace(NS, wait=True, timeout=120)
     cl.core.create_namespace(cl.client.V1Namespace(metadata=cl.client.V1ObjectMeta(name=NS)),
                              _request_timeout=REQ)
     yield cl
-    cluster_lifecycle.stop(CLUSTER)
+    kube.delete_namespace(NS)
 
 
 def _deployment(cl: Cluster, image: str) -> Any:
@@ -248,8 +260,3 @@ def test_rollout_restart_completes(smoke: Cluster) -> None:
         return _available(smoke, "smoke-http", NS) and not (names & before) and len(pods) == 2
 
     wait_for("rollout restart of smoke-http", restarted, 180)
-
-
-def test_cluster_down_leaves_nothing(smoke: Cluster, cluster_lifecycle: Any) -> None:
-    left = cluster_lifecycle.stop(CLUSTER)
-    assert left == {"containers": [], "volumes": [], "networks": []}
