@@ -206,8 +206,32 @@ def test_kind_wrapper_command_lines(monkeypatch: pytest.MonkeyPatch, tmp_path: P
                                   "--config"]
     kind.load_images("c", [])
     assert fake.calls[-1][1:3] == ["create", "cluster"], "no images, no kind load"
+    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path / "cache"))
+    fake.outputs.update({"ps -q": "node-1\n", "image inspect": "sha256:aaa\n"})
     kind.load_images("c", ["a:1"])
     assert fake.calls[-1] == ["/k/kind", "load", "docker-image", "--name", "c", "a:1"]
+
+
+def test_kind_load_skips_images_the_same_nodes_already_got(monkeypatch: pytest.MonkeyPatch,
+                                                            tmp_path: Path) -> None:
+    """Every xdist worker asks to load the same images: only the first `kind load` runs;
+    a rebuilt image (new ID) or a recreated cluster (new node containers) loads again."""
+    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(kind, "binary", lambda: Path("/k/kind"))
+    fake = FakeRun({"ps -q": "node-1\n", "a:1": "sha256:aaa\n", "b:1": "sha256:bbb\n"})
+    monkeypatch.setattr(proc, "run", fake)
+
+    def loads() -> list[list[str]]:
+        return [c[1:] for c in fake.calls if c[0] == "/k/kind"]
+
+    assert kind.load_images("c", ["a:1", "b:1"]) == ["a:1", "b:1"]
+    assert kind.load_images("c", ["a:1", "b:1"]) == []
+    assert loads() == [["load", "docker-image", "--name", "c", "a:1", "b:1"]]
+    fake.outputs["b:1"] = "sha256:bbb2\n"  # rebuilt
+    assert kind.load_images("c", ["a:1", "b:1"]) == ["b:1"]
+    fake.outputs["ps -q"] = "node-2\n"  # the cluster was recreated
+    assert kind.load_images("c", ["a:1"]) == ["a:1"]
+    assert kind.load_images("other", ["a:1"]) == ["a:1"], "another cluster has its own record"
 
 
 class FakeDockerKind:

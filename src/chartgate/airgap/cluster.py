@@ -22,7 +22,7 @@ from chartgate.tools.kube import poll_until
 
 DEFAULT_NAME = "chartgate"
 KIND_NETWORK = "kind"
-CLUSTER_LABEL = "io.x-k8s.kind.cluster"
+CLUSTER_LABEL = kind.CLUSTER_LABEL
 SYSTEM_DEPLOYMENTS = (("kube-system", "coredns"), ("local-path-storage", "local-path-provisioner"))
 # What kind applies from the node's /kind/manifests/default-cni.yaml: on our node image the
 # NetworkPolicy controller (the pod network is a baked conflist), on stock kindest/node kindnet.

@@ -6,11 +6,14 @@ overrides the binary. kind finds docker on PATH.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from pathlib import Path
 
-from chartgate import proc
+from chartgate import cache, proc
 from chartgate.tools import bootstrap
+
+CLUSTER_LABEL = "io.x-k8s.kind.cluster"  # on every node container kind creates
 
 
 def binary() -> Path:
@@ -40,10 +43,33 @@ def delete_cluster(name: str, kubeconfig: Path | None = None) -> None:
     _run(args, timeout=300)
 
 
-def load_images(name: str, images: Iterable[str]) -> None:
+def load_images(name: str, images: Iterable[str]) -> list[str]:
+    """``kind load docker-image`` the images the cluster's nodes do not have yet; returns
+    those it loaded. kind checks every node itself, but that costs seconds per image even
+    when all are there — and every pytest-xdist worker asks again. So the image IDs loaded
+    into this cluster's node containers are recorded (``kind/NAME.loaded.json`` in the
+    cache): an image whose ID is recorded for the same node containers is skipped; a
+    recreated cluster has new node containers and gets everything again."""
     refs = list(images)
-    if refs:
-        _run(["load", "docker-image", "--name", name, *refs], timeout=900)
+    if not refs:
+        return []
+    from chartgate.tools import docker
+
+    with cache.locked(f"kind-load-{name}"):
+        nodes = sorted(docker.containers([f"label={CLUSTER_LABEL}={name}"]))
+        ids = {ref: docker.image_id(ref) for ref in refs}
+        record_file = cache.subdir("kind") / f"{name}.loaded.json"
+        try:
+            record = json.loads(record_file.read_text())
+        except (OSError, ValueError):
+            record = {}
+        loaded: dict[str, str] = record.get("images", {}) if nodes and record.get("nodes") == nodes else {}
+        todo = [ref for ref in refs if loaded.get(ref) != ids[ref]]
+        if todo:
+            _run(["load", "docker-image", "--name", name, *todo], timeout=900)
+            loaded.update({ref: ids[ref] for ref in todo})
+            record_file.write_text(json.dumps({"nodes": nodes, "images": loaded}, indent=1))
+    return todo
 
 
 def kubeconfig(name: str) -> str:
