@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -14,14 +15,8 @@ import (
 // refused, and an in-flight request still completes before serve returns.
 func TestGracefulDrain(t *testing.T) {
 	store := &fakeStore{block: make(chan struct{}), entered: make(chan struct{})}
-	app, logs := newTestApp(t, testConfig(t), store)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := "http://" + ln.Addr().String()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, app, 0, 10*time.Second) }()
+	srv := startServe(t, store, 0, 10*time.Second)
+	app, addr, logs, cancel, done := srv.app, srv.addr, srv.logs, srv.cancel, srv.done
 
 	type result struct {
 		code int
@@ -59,7 +54,7 @@ func TestGracefulDrain(t *testing.T) {
 	// The listener is closed: new connections are refused.
 	deadline = time.Now().Add(5 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		c, err := net.DialTimeout("tcp", srv.hostport, time.Second)
 		if err != nil {
 			break
 		}
@@ -100,14 +95,8 @@ func TestGracefulDrain(t *testing.T) {
 func TestImmediateShutdownDropsInFlight(t *testing.T) {
 	store := &fakeStore{block: make(chan struct{}), entered: make(chan struct{})}
 	defer close(store.block)
-	app, logs := newTestApp(t, testConfig(t), store)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := "http://" + ln.Addr().String()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, app, 0, 0) }()
+	srv := startServe(t, store, 0, 0)
+	addr, logs, cancel, done := srv.addr, srv.logs, srv.cancel, srv.done
 
 	inflight := make(chan error, 1)
 	go func() {
@@ -153,13 +142,8 @@ func TestImmediateShutdownDropsInFlight(t *testing.T) {
 // server still answers (readiness 200) but with "Connection: close", so a client on a
 // kept-alive connection is told to move on before the listener and idle connections close.
 func TestLameDuckClosesKeptAliveConnections(t *testing.T) {
-	app, _ := newTestApp(t, testConfig(t), &fakeStore{})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	addr := "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- serve(ctx, ln, app, 500*time.Millisecond, 5*time.Second) }()
+	srv := startServe(t, &fakeStore{}, 500*time.Millisecond, 5*time.Second)
+	addr, cancel, done := srv.addr, srv.cancel, srv.done
 
 	resp, err := http.Get(addr + "/api/health")
 	must(t, err)
@@ -184,4 +168,26 @@ func TestLameDuckClosesKeptAliveConnections(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not return after the lame-duck period")
 	}
+}
+
+// served is serve running in the background on a loopback port.
+type served struct {
+	app      *App
+	addr     string // base URL
+	hostport string
+	logs     *bytes.Buffer
+	cancel   context.CancelFunc // stands for SIGTERM
+	done     chan error         // serve's result
+}
+
+// startServe runs serve (lame duck, drain) on a loopback port in the background.
+func startServe(t *testing.T, store Store, lameDuck, drain time.Duration) served {
+	t.Helper()
+	app, logs := newTestApp(t, testConfig(t), store)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, ln, app, lameDuck, drain) }()
+	return served{app, "http://" + ln.Addr().String(), ln.Addr().String(), logs, cancel, done}
 }
