@@ -106,6 +106,12 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
             finally:
                 if exists(name):
                     record_volumes(name)
+    # load first: the node's system pods start meanwhile, so the waits below mostly find them
+    # ready (loading after them cost their whole start-up time on top)
+    refs = [r for r in load if r]
+    if refs:
+        with progress.step(f"kind load {len(refs)} image(s)"):
+            kind.load_images(name, refs)
     with progress.step("node Ready") as rec:
         rec["detail"] = wait_node_ready(kubeconfig, timeout=180)
     with progress.step("CoreDNS and the storage provisioner Available") as rec:
@@ -120,10 +126,6 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
             steps.say(rec["detail"])
         else:
             rec["detail"] = wait_daemonsets(kubeconfig, [netpol], timeout=120)
-    refs = [r for r in load if r]
-    if refs:
-        with progress.step(f"kind load {len(refs)} image(s)"):
-            kind.load_images(name, refs)
     progress.save()
     steps.say(f"cluster {name!r} ready in {progress.total()}s; KUBECONFIG={kubeconfig}")
     return kubeconfig

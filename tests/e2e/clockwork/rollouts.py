@@ -1,0 +1,77 @@
+"""What the rollout scenarios (e, f, i) share: a two-replica dev release per test file, each in
+its own namespace (so pytest-xdist's ``--dist loadfile`` runs them side by side), and the
+bounded in-cluster request loop (``tests/e2e/loadgen``, :mod:`chartgate.e2e.loadgen`) around a
+change.
+
+The loop is a Job whose workers keep their connections alive, GET ``/api/health`` and POST a new
+project for a fifth of the requests, through the release's Service. It starts before the change
+and is stopped only once the rollout is complete *and* every pod of before the change is gone
+(terminating ones included); it must count ≥ :data:`MIN_REQUESTS` inside that window, 0 failures
+(a request in flight when its pod went away included), and read back every project it wrote.
+
+The contract double reports its version, so the loop must also see the switch old → new; a real
+image's version string is not part of the contract, so there the pods' images prove the switch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chartgate.e2e.checks import names, server_selector
+from chartgate.e2e.fixtures import Releases
+from chartgate.e2e.images import AppImages
+from chartgate.e2e.loadgen import LoopResult, RequestLoop, Rollout, cover_rollout
+from chartgate.e2e.release import Release
+from chartgate.tools.kube import Kube
+
+RELEASE = "clockwork"
+N = names(RELEASE)
+REPLICAS = 2
+MIN_REQUESTS = 500  # inside each rollout window
+
+
+@dataclass(frozen=True)
+class HaRelease:
+    """A two-replica dev release of clockwork in namespace ``ns``."""
+
+    release: Release
+    ns: str
+
+    @property
+    def service_url(self) -> str:
+        return f"http://{N['service']}.{self.ns}.svc"
+
+
+def install_ha(releases: Releases, kube: Kube, ns: str) -> HaRelease:
+    rel = releases.new(RELEASE, ns, ("values-dev.yaml",), {"deployment": {"replicas": REPLICAS}})
+    rel.install(create_namespace=True)
+    kube.wait_deployment_available(N["deployment"], ns, timeout=180)
+    return HaRelease(rel, ns)
+
+
+def image_values(ref: str) -> dict:
+    repo, tag = AppImages.split(ref)
+    return {"deployment": {"image": {"repository": repo, "tag": tag}}}
+
+
+def covered(kube: Kube, ha: HaRelease, loadgen_image: str, name: str,
+            change: Callable[[], object]) -> tuple[LoopResult, Rollout]:
+    """Run ``change`` under the request loop; return the loop's result and the rollout."""
+    loop = RequestLoop(kube, ha.ns, loadgen_image, f"{ha.service_url}/api/health",
+                       write_url=f"{ha.service_url}/api/projects", name=name)
+    with loop:
+        return cover_rollout(loop, kube, N["deployment"], ha.ns, server_selector(RELEASE), change)
+
+
+def assert_switch(res: LoopResult, phase: str, app_imgs: AppImages, old: str, new: str) -> None:
+    """The double's versions are known: the loop saw old first and new last."""
+    if not app_imgs.double:
+        return
+    assert res.raw.get("first_version") == old and res.last_version_is(new) and old in res.versions, (
+        f"{phase}: the loop did not see the switch {old} → {new}: {res.summary()}")
+
+
+def serving_images(kube: Kube, ns: str) -> set[str]:
+    pods = kube.live_pods(ns, server_selector(RELEASE))
+    return {c.image for p in pods for c in p.spec.containers if c.name == "server"}
