@@ -1,4 +1,4 @@
-"""The persistent renderer (tools/renderer, Helm SDK in one process) is byte-identical to
+"""The persistent renderer (src/chartgate/renderer, Helm SDK in one process) is byte-identical to
 `helm template` for EVERY scenario in tests/scenarios: the same stdout for those that
 render, the same error text (as chartgate reports it) for those that fail.
 

@@ -1,4 +1,4 @@
-module chartgate.local/tools/renderer
+module chartgate.local/renderer
 
 go 1.26.0
 

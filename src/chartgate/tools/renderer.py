@@ -1,6 +1,6 @@
 """The persistent renderer: ``helm template`` for many scenarios in one process.
 
-``tools/renderer/`` (a small Go program in this repository, built against the Helm SDK at
+``chartgate/renderer/`` (a small Go program shipped as package data, built against the Helm SDK at
 exactly the version ``versions.toml`` pins for ``helm``) renders charts the way
 ``helm template`` does — same engine, values merging (``--values``, ``--set-json``),
 ``--kube-version``, ``--api-versions``, ``--is-upgrade``, ``--show-only``, release and
@@ -52,8 +52,9 @@ class RendererError(RuntimeError):
 
 
 def source_dir() -> Path:
-    """``tools/renderer`` of the repository chartgate is installed from (editable installs)."""
-    return Path(__file__).resolve().parents[3] / "tools" / "renderer"
+    """The renderer's Go source: ``renderer/`` inside the installed ``chartgate`` package
+    (package data, so a wheel carries it as well as an editable install)."""
+    return Path(__file__).resolve().parents[1] / "renderer"
 
 
 def _source_files(src: Path) -> list[Path]:
@@ -84,13 +85,13 @@ def is_built(src: Path | None = None) -> bool:
 
 
 def ensure(src: Path | None = None, stream: bool = False) -> Path:
-    """The renderer binary, built from ``tools/renderer`` if missing."""
+    """The renderer binary, built from :func:`source_dir` if missing."""
     src = src or source_dir()
     out = binary_path(src)
     if out.is_file():
         return out
     if not (src / "go.mod").is_file():
-        raise RendererError(f"no renderer source at {src} (chartgate not installed from its repository?)")
+        raise RendererError(f"no renderer source at {src} (the chartgate package was installed without its package data?)")
     tmp = out.parent / f".{BINARY}.partial"
     try:
         go.build_local(src, ".", tmp, stream=stream)
