@@ -29,6 +29,7 @@ from chartgate import cache
 from chartgate.manifests import ManifestSet, parse
 from chartgate.scenario import Scenario
 from chartgate.tools.helm import Helm, HelmError, TemplateArgs
+from chartgate.util.files import atomic_write
 
 log = logging.getLogger("chartgate.render")
 
@@ -173,15 +174,15 @@ class Renderer:
                     self.renders += 1
                 text = self._template(scenario.chart, scenario.args)
                 if self.use_cache:
-                    _atomic_write(out_file, text)
+                    atomic_write(out_file, text)
             except HelmError as exc:
                 err = exc.message
                 if self.use_cache:
-                    _atomic_write(err_file, err)
+                    atomic_write(err_file, err)
         if text is not None and manifests is None:
             manifests = parse(text)
             if self.use_cache:
-                _atomic_write_bytes(parsed_file, pickle.dumps(manifests, pickle.HIGHEST_PROTOCOL))
+                atomic_write(parsed_file, pickle.dumps(manifests, pickle.HIGHEST_PROTOCOL))
         return Rendered(scenario, manifests, err, time.perf_counter() - t0, hit)
 
     def _pool_size(self) -> int:
@@ -224,15 +225,3 @@ def _load_parsed(file: Path, text: str) -> ManifestSet | None:
     if not isinstance(data, ManifestSet) or data.raw != text:
         return None
     return data
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(text)
-    tmp.replace(path)
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from chartgate import cache
+from chartgate.util.files import atomic_write
 
 KEEP_PER_STAGE = 8
 FORMAT = "1"
@@ -141,9 +142,7 @@ class ResultCache:
                 return
             path = self.path
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(pickle.dumps(self._data, pickle.HIGHEST_PROTOCOL))
-            tmp.replace(path)
+            atomic_write(path, pickle.dumps(self._data, pickle.HIGHEST_PROTOCOL))
             self._dirty = False
         olds = sorted(path.parent.glob(f"{self.stage}-*.pickle"), key=lambda p: p.stat().st_mtime,
                       reverse=True)

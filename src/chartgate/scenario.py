@@ -19,6 +19,7 @@ import jsonschema
 import yaml
 
 from chartgate.tools.helm import TemplateArgs
+from chartgate.util.merge import deep_merge
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -300,15 +301,7 @@ def pairwise(axes: Mapping[str, list[str]]) -> list[dict[str, str]]:
 
 def _merge(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, Any]:
     """Merge scenario fragments: mappings merge, lists concatenate, scalars override."""
-    out = dict(a)
-    for k, v in b.items():
-        if k in out and isinstance(out[k], Mapping) and isinstance(v, Mapping):
-            out[k] = _merge(out[k], v)
-        elif k in out and isinstance(out[k], list) and isinstance(v, list):
-            out[k] = [*out[k], *v]
-        else:
-            out[k] = v
-    return out
+    return deep_merge(a, b, concat_lists=True)
 
 
 def _label(value: Any) -> str:

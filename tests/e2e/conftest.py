@@ -20,8 +20,9 @@ from chartgate.e2e.timings import (  # noqa: F401  (hooks: stage timings, also u
     pytest_terminal_summary,
     pytest_testnodedown,
 )
+from chartgate.util.ci import in_ci
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+IN_CI = in_ci()
 
 
 def missing_prerequisite(reason: str) -> None:

@@ -9,8 +9,8 @@ import pytest
 from kubernetes import client as k
 
 from chartgate.e2e.loadgen import LoopResult, RequestLoop
-from chartgate.e2e.release import deep_merge
 from chartgate.tools.kube import KubeError, ObjRef, format_conditions, format_events, format_pod_status
+from chartgate.util.merge import deep_merge
 
 NOW = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
 

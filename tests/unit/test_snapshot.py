@@ -13,11 +13,11 @@ from chartgate.scenario import Expectations, Scenario
 from chartgate.stages.snapshot import (
     NORMALISED,
     SnapshotStage,
-    in_ci,
     normalise,
     snapshot_filename,
     snapshot_text,
 )
+from chartgate.util.ci import in_ci
 
 TEXT = """---
 # Source: clockwork/templates/secret.yaml

@@ -13,7 +13,7 @@ from chartgate.report.model import Severity
 from chartgate.scenario import Scenario
 from chartgate.stages.values_schema import (
     ValuesSchemaStage,
-    deep_merge,
+    coalesce,
     merged_values,
     origin,
     validate_values,
@@ -122,9 +122,9 @@ def test_draft_is_taken_from_dollar_schema() -> None:
     assert validate_values({"n": 1}, d4) == []
 
 
-def test_deep_merge_like_helm() -> None:
+def test_coalesce_like_helm() -> None:
     base = {"a": {"b": 1, "c": [1, 2]}, "d": 1, "gone": {"x": 1}}
-    out = deep_merge(base, {"a": {"c": [3]}, "gone": None, "e": {"f": 1}})
+    out = coalesce(base, {"a": {"c": [3]}, "gone": None, "e": {"f": 1}})
     assert out == {"a": {"b": 1, "c": [3]}, "d": 1, "e": {"f": 1}}
     assert base["gone"] == {"x": 1}  # inputs untouched
 

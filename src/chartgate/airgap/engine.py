@@ -16,6 +16,7 @@ from pathlib import Path
 from chartgate import cache, proc
 from chartgate.airgap import caps
 from chartgate.tools import apt, docker
+from chartgate.util.files import atomic_write
 
 DAEMON_JSON = Path(os.environ.get("CHARTGATE_DOCKER_DAEMON_JSON", "/etc/docker/daemon.json"))
 WRAPPER_PATH = Path("/usr/local/libexec/chartgate/runc-capfilter")
@@ -61,10 +62,7 @@ def _install_wrapper() -> Path:
     script = wrapper_script(real, python)
     WRAPPER_PATH.parent.mkdir(parents=True, exist_ok=True)
     if not WRAPPER_PATH.exists() or WRAPPER_PATH.read_text() != script:
-        tmp = WRAPPER_PATH.with_suffix(".partial")
-        tmp.write_text(script)
-        tmp.chmod(0o755)
-        tmp.replace(WRAPPER_PATH)
+        atomic_write(WRAPPER_PATH, script, mode=0o755)
     return WRAPPER_PATH
 
 

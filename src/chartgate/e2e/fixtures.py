@@ -23,12 +23,13 @@ from chartgate import cache
 from chartgate.e2e import diagnostics
 from chartgate.e2e.checks import names
 from chartgate.e2e.images import AppImages, app_images, build_loadgen, load_into_kind
-from chartgate.e2e.release import Release, deep_merge
+from chartgate.e2e.release import Release
 from chartgate.e2e.settings import Settings, missing
 from chartgate.e2e.timings import TIMINGS
 from chartgate.tools.helm import Helm
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl, KubectlError
+from chartgate.util.merge import deep_merge
 
 __all__ = [
     "ExternalPostgres",

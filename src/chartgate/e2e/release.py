@@ -8,9 +8,7 @@ the docs: ``helm install clockwork ./deploy/helm/clockwork -f values-dev.yaml -n
 
 from __future__ import annotations
 
-import copy
 import itertools
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,13 +18,10 @@ from typing import Any
 import yaml
 
 from chartgate.tools.helm import Helm, HelmError
+from chartgate.util.durations import parse_duration
+from chartgate.util.merge import deep_merge
 
 _counter = itertools.count(1)
-
-
-def _duration(text: str) -> float:
-    m = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", text)
-    return int(m.group(1) or 0) * 60 + int(m.group(2) or 0) if m and text else 600
 
 
 class E2EHelm(Helm):
@@ -39,17 +34,7 @@ class E2EHelm(Helm):
                 *extra]
         if kubeconfig:
             argv += ["--kubeconfig", kubeconfig]
-        return self._run("rollback", argv, timeout=_duration(timeout) + 60).stdout
-
-
-def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(dict(base))
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
+        return self._run("rollback", argv, timeout=parse_duration(timeout, 600) + 60).stdout
 
 
 class ReleaseError(HelmError):

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from chartgate.util.ci import in_ci
+
 DEFAULT_CLUSTER = "chartgate-e2e"
 DOUBLE_V1 = "1.0.0"
 DOUBLE_V2 = "1.0.1"
 DOUBLE_ABRUPT = "1.0.0-abrupt"  # the broken-shutdown variant: exits at once on SIGTERM
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def missing(reason: str) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import difflib
 import hashlib
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -29,16 +28,13 @@ from chartgate.manifests import ManifestSet, PathError, parse_path
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
 from chartgate.stages.assertions import render_failed
+from chartgate.util.ci import in_ci
+from chartgate.util.files import atomic_write
 
 STAGE = "snapshot"
 NORMALISED = "<normalised>"
 DEFAULT_DIR = Path("tests/snapshots")
 HEADER = "# chartgate snapshot of scenario {name!r}; update with --update-snapshots\n"
-
-
-def in_ci(env: Mapping[str, str] | None = None) -> bool:
-    value = (env if env is not None else os.environ).get("CI", "")
-    return value.strip().lower() in ("1", "true", "yes", "on")
 
 
 def snapshot_filename(scenario: str) -> str:
@@ -233,7 +229,4 @@ class SnapshotStage:
 
     @staticmethod
     def _write(file: Path, text: str) -> None:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_suffix(".yaml.tmp")
-        tmp.write_text(text)
-        tmp.replace(file)
+        atomic_write(file, text)

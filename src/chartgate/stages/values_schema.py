@@ -24,21 +24,14 @@ from chartgate.results_cache import ResultCache, body_key, digest
 from chartgate.results_cache import enabled as results_enabled
 from chartgate.scenario import Scenario
 from chartgate.stages.k8s_schema import did_you_mean
+from chartgate.util.merge import deep_merge
 
 STAGE = "values-schema"
 
 
-def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def coalesce(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Helm's coalescing: maps merge recursively, anything else replaces, ``null`` deletes."""
-    out = dict(base)
-    for k, v in override.items():
-        if v is None:
-            out.pop(k, None)
-        elif isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
+    return deep_merge(base, override, null_deletes=True)
 
 
 try:  # libyaml: the chart's values.yaml is read for every scenario
@@ -85,7 +78,7 @@ def value_sources(scenario: Scenario) -> list[tuple[str, Mapping[str, Any]]]:
 def merged_values(scenario: Scenario) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for _, values in value_sources(scenario):
-        out = deep_merge(out, values)
+        out = coalesce(out, values)
     return out
 
 
@@ -212,7 +205,7 @@ class ValuesSchemaStage:
             return [Finding(stage=self.name, rule="values-file", scenario=scenario.name, message=str(exc))]
         merged: dict[str, Any] = {}
         for _, values in sources:
-            merged = deep_merge(merged, values)
+            merged = coalesce(merged, values)
         findings = []
         disk = self._disk_cache(scenario.chart, schema)
         key = body_key(merged)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from chartgate import proc
 from chartgate.tools import bootstrap
+from chartgate.util.durations import parse_duration
 
 
 class HelmError(RuntimeError):
@@ -133,7 +134,7 @@ class Helm:
         if kubeconfig:
             argv += ["--kubeconfig", kubeconfig]
         argv += list(extra)
-        return self._run(action, argv, timeout=_seconds(timeout) + 60).stdout
+        return self._run(action, argv, timeout=parse_duration(timeout, 600) + 60).stdout
 
     def upgrade(self, release: str, chart: Path, namespace: str, **kw: object) -> str:
         return self.install(release, chart, namespace, upgrade=True, **kw)  # type: ignore[arg-type]
@@ -145,7 +146,7 @@ class Helm:
             argv += ["--wait", "--timeout", timeout]
         if kubeconfig:
             argv += ["--kubeconfig", kubeconfig]
-        return self._run("rollback", argv, timeout=_seconds(timeout) + 60).stdout
+        return self._run("rollback", argv, timeout=parse_duration(timeout, 600) + 60).stdout
 
     def test(self, release: str, namespace: str, *, timeout: str = "5m",
              kubeconfig: str | None = None, logs: bool = True) -> str:
@@ -154,7 +155,7 @@ class Helm:
             argv.append("--logs")
         if kubeconfig:
             argv += ["--kubeconfig", kubeconfig]
-        return self._run("test", argv, timeout=_seconds(timeout) + 60).stdout
+        return self._run("test", argv, timeout=parse_duration(timeout, 600) + 60).stdout
 
     def uninstall(self, release: str, namespace: str, *, wait: bool = True,
                   kubeconfig: str | None = None, timeout: str = "5m") -> str:
@@ -163,17 +164,10 @@ class Helm:
             argv += ["--wait", "--timeout", timeout]
         if kubeconfig:
             argv += ["--kubeconfig", kubeconfig]
-        return self._run("uninstall", argv, timeout=_seconds(timeout) + 60).stdout
+        return self._run("uninstall", argv, timeout=parse_duration(timeout, 600) + 60).stdout
 
     def history(self, release: str, namespace: str, kubeconfig: str | None = None) -> list[dict]:
         argv = ["history", release, "--namespace", namespace, "--output", "json"]
         if kubeconfig:
             argv += ["--kubeconfig", kubeconfig]
         return list(json.loads(self._run("history", argv).stdout))
-
-
-def _seconds(duration: str) -> float:
-    m = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", duration)
-    if not m or not duration:
-        return 600
-    return int(m.group(1) or 0) * 60 + int(m.group(2) or 0)

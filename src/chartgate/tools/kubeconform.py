@@ -21,6 +21,7 @@ from typing import Any
 
 from chartgate import cache, proc
 from chartgate.tools import bootstrap
+from chartgate.util.files import atomic_write
 
 _REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
 LOCATION = ("{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/"
@@ -114,9 +115,7 @@ def local_schemas(kube_version: str, kinds: Iterable[tuple[str, str]] | None = N
         if definitions is None:
             definitions = json.loads((version.directory / "_definitions.json").read_text())["$defs"]
         schema = json.loads(src.read_text())
-        tmp = target.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(standalone(schema, definitions)))
-        tmp.replace(target)
+        atomic_write(target, json.dumps(standalone(schema, definitions)))
     return root
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from chartgate import proc
+from chartgate.util.durations import parse_duration
 
 
 class KubectlError(RuntimeError):
@@ -117,7 +118,7 @@ class Kubectl:
 
     def rollout_status(self, deployment: str, namespace: str, timeout: str = "300s") -> str:
         return self.run(["rollout", "status", f"deployment/{deployment}", "-n", namespace,
-                         f"--timeout={timeout}"], timeout=_secs(timeout) + 30).stdout
+                         f"--timeout={timeout}"], timeout=parse_duration(timeout, 300) + 30).stdout
 
     def get(self, args: Sequence[str]) -> str:
         return self.run(["get", *args]).stdout
@@ -194,10 +195,3 @@ def _connectable(port: int) -> bool:
             return True
     except OSError:
         return False
-
-
-def _secs(duration: str) -> float:
-    m = re.fullmatch(r"(\d+)(s|m)?", duration)
-    if not m:
-        return 300
-    return int(m.group(1)) * (60 if m.group(2) == "m" else 1)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:  # opa_client pulls in aiohttp (~0.3 s): imported when a serve
 
 from chartgate import proc
 from chartgate.tools import bootstrap
+from chartgate.util.merge import Conflict, deep_merge
 
 FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
 WARNING_RULE = re.compile(r"^warn(_[a-zA-Z0-9]+)*$")
@@ -182,22 +183,17 @@ def load_data_files(paths: Iterable[Path]) -> dict[str, Any]:
             doc = yaml.safe_load(f.read_text()) or {}
             if not isinstance(doc, Mapping):
                 raise OpaError(f"{f}: a data file must hold a mapping at the top level")
-            rel = f.parent.relative_to(root).parts if root.is_dir() else ()
-            target = merged
-            for part in rel:
-                target = target.setdefault(part, {})
-            _merge_data(target, _jsonable(doc), f)
+            nested: dict[str, Any] = _jsonable(doc)
+            for part in reversed(f.parent.relative_to(root).parts if root.is_dir() else ()):
+                nested = {part: nested}
+            merged = deep_merge(merged, nested, on_conflict=_defined_twice(f))
     return merged
 
 
-def _merge_data(target: dict[str, Any], new: Mapping[str, Any], source: Path) -> None:
-    for k, v in new.items():
-        if k in target and isinstance(target[k], dict) and isinstance(v, Mapping):
-            _merge_data(target[k], v, source)
-        elif k in target:
-            raise OpaError(f"{source}: data key {k!r} is defined twice")
-        else:
-            target[k] = v
+def _defined_twice(source: Path) -> Conflict:
+    def conflict(key: str, old: Any, new: Any) -> Any:
+        raise OpaError(f"{source}: data key {key!r} is defined twice")
+    return conflict
 
 
 _LIVE: set[OpaServer] = set()

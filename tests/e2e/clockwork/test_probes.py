@@ -21,8 +21,9 @@ import pytest
 from chartgate.e2e.checks import eventually, names, server_selector
 from chartgate.e2e.fixtures import Releases
 from chartgate.e2e.images import AppImages
-from chartgate.e2e.release import Release, deep_merge
+from chartgate.e2e.release import Release
 from chartgate.tools.kube import Kube, ObjRef, restart_count
+from chartgate.util.merge import deep_merge
 
 pytestmark = pytest.mark.e2e
 
