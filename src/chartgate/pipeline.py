@@ -6,7 +6,6 @@ Both the pytest plugin and the CLI drive a :class:`Gate`; neither renders on its
 from __future__ import annotations
 
 import dataclasses
-import os
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -19,6 +18,7 @@ from chartgate.report.model import Finding, Report, StageResult
 from chartgate.scenario import ALL_STAGES, Defaults, Scenario, load_dir
 from chartgate.stages.base import Stage
 from chartgate.tools.helm import Helm
+from chartgate.util.ci import in_ci
 
 STATIC_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "snapshot")
 
@@ -30,7 +30,7 @@ class GateConfig:
     stages: tuple[str, ...] = STATIC_STAGES
     snapshot_dir: Path | None = None
     update_snapshots: bool = False
-    ci: bool = field(default_factory=lambda: os.environ.get("CI", "").lower() in ("1", "true", "yes"))
+    ci: bool = field(default_factory=in_ci)
     helm_tool: str = "helm"
     use_cache: bool = True
     kube_version: str | None = "1.34.0"
