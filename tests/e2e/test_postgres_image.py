@@ -14,7 +14,7 @@ from chartgate.airgap import images
 from chartgate.e2e.settings import missing as missing_prerequisite
 from chartgate.proc import ProcessError
 from chartgate.tools import docker
-from chartgate.tools.kube import Terminal, poll_until
+from chartgate.util.deadline import Terminal, poll_until
 
 PORT = "6543"
 

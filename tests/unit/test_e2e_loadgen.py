@@ -70,7 +70,7 @@ def test_each_problem_is_named(over: dict[str, Any], needle: str) -> None:
 
 class _FakeKube:
     def __init__(self) -> None:
-        from chartgate.tools.kube import SYSTEM_CLOCK
+        from chartgate.util.deadline import SYSTEM_CLOCK
 
         self.calls: list[tuple[str, str, int, str, str]] = []
         self.clock = SYSTEM_CLOCK

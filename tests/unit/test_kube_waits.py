@@ -1,5 +1,5 @@
-"""chartgate.tools.kube: wall-clock deadline loops and rollout/job state logic, with a
-fake clock and fake API objects (no cluster)."""
+"""chartgate.util.deadline and chartgate.tools.kube_waits: wall-clock deadline loops and
+rollout/job state logic, with a fake clock and fake API objects (no cluster)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from kubernetes import client as k
 from chartgate.tools.kube import (
     Kube,
     ObjRef,
-    Terminal,
     WaitTimeout,
     deployment_rollout_state,
     job_failed_state,
     job_state,
-    poll_until,
 )
+from chartgate.util.deadline import Terminal, poll_until
 
 
 class FakeClock:
@@ -135,6 +134,13 @@ def _dep(
     )
 
 
+def _stuck_dep(message: str) -> k.V1Deployment:
+    """A Deployment whose rollout hit its progressDeadlineSeconds."""
+    stuck = k.V1DeploymentCondition(type="Progressing", status="False",
+                                    reason="ProgressDeadlineExceeded", message=message)
+    return _dep(available=1, conditions=[stuck])
+
+
 @pytest.mark.parametrize(
     ("dep", "fragment"),
     [
@@ -155,19 +161,8 @@ def test_rollout_not_complete(dep: k.V1Deployment, fragment: str) -> None:
 
 def test_rollout_complete_and_deadline_exceeded() -> None:
     assert deployment_rollout_state(_dep())[0]
-    stuck = _dep(
-        available=1,
-        conditions=[
-            k.V1DeploymentCondition(
-                type="Progressing",
-                status="False",
-                reason="ProgressDeadlineExceeded",
-                message="RS has timed out",
-            )
-        ],
-    )
     with pytest.raises(Terminal, match="ProgressDeadlineExceeded"):
-        deployment_rollout_state(stuck)
+        deployment_rollout_state(_stuck_dep("RS has timed out"))
 
 
 def _job(cond: str | None) -> k.V1Job:
@@ -344,19 +339,9 @@ def test_wait_deployment_timeout_names_object_conditions_events_and_logs() -> No
 
 def test_wait_deployment_terminal_is_immediate() -> None:
     clock = FakeClock()
-    dep = _dep(
-        available=1,
-        conditions=[
-            k.V1DeploymentCondition(
-                type="Progressing",
-                status="False",
-                reason="ProgressDeadlineExceeded",
-                message="timed out progressing",
-            )
-        ],
-    )
+    kube = _kube(_stuck_dep("timed out progressing"), clock)
     with pytest.raises(WaitTimeout) as err:
-        _kube(dep, clock).wait_deployment_available("clockwork-server", "ns", timeout=300)
+        kube.wait_deployment_available("clockwork-server", "ns", timeout=300)
     assert err.value.terminal and clock.t == 1000.0
     assert "available (rollout complete) failed" in str(err.value)
 

@@ -18,7 +18,7 @@ from chartgate.airgap import steps
 from chartgate.airgap.config import airgap, node_image, selected_node_image
 from chartgate.airgap.node import DEFAULT_CNI_MANIFEST
 from chartgate.tools import docker, kind
-from chartgate.tools.kube import poll_until
+from chartgate.util.deadline import poll_until
 
 DEFAULT_NAME = "chartgate"
 KIND_NETWORK = "kind"
@@ -170,7 +170,7 @@ def record_volumes(name: str) -> list[str]:
 
 def wait_all_ready(what: str, items: Iterable[tuple[str, str]], read: Callable[[str, str], Any],
               ready: Callable[[Any], tuple[bool, str]], timeout: float) -> str:
-    """Wait (wall-clock bounded, :func:`chartgate.tools.kube.poll_until`) until ``ready``
+    """Wait (wall-clock bounded, :func:`chartgate.util.deadline.poll_until`) until ``ready``
     holds for every (namespace, name); API errors count as "not yet" (the API server may
     still be starting)."""
     items = list(items)

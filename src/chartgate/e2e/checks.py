@@ -10,8 +10,9 @@ from typing import Any, TypeVar
 
 from chartgate.e2e import http
 from chartgate.e2e.loadgen import LoopResult, Rollout
-from chartgate.tools.kube import Kube, poll_until
+from chartgate.tools.kube import Kube
 from chartgate.tools.kubectl import Kubectl
+from chartgate.util.deadline import poll_until
 
 T = TypeVar("T")
 

@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from chartgate.tools.kube import Kube, KubeError, ObjRef, Terminal, WaitTimeout, poll_until
+from chartgate.tools.kube import Kube, KubeError, ObjRef, WaitTimeout
+from chartgate.util.deadline import Terminal, poll_until
 
 _ids = itertools.count(1)
 RESULT_PREFIX = "LOADGEN_RESULT "

@@ -43,8 +43,9 @@ from chartgate.e2e.checks import assert_goose_applied, get_ok, migration_log, na
 from chartgate.e2e.docs import HelmCommand, documented_helm
 from chartgate.e2e.fixtures import Releases
 from chartgate.e2e.release import Release
-from chartgate.tools.kube import Kube, ObjRef, Terminal, job_state
+from chartgate.tools.kube import Kube, ObjRef, job_state
 from chartgate.tools.kubectl import Kubectl
+from chartgate.util.deadline import Terminal
 
 pytestmark = pytest.mark.e2e
 
