@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chartgate.base_chart import BaseChart
 from chartgate.render import Rendered, Renderer
+from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from chartgate.report.model import Finding, Report, StageResult
 from chartgate.scenario import ALL_STAGES, Defaults, Scenario, load_dir
 from chartgate.stages.base import Stage
@@ -33,12 +34,12 @@ class GateConfig:
     ci: bool = field(default_factory=in_ci)
     helm_tool: str = "helm"
     use_cache: bool = True
-    kube_version: str | None = "1.34.0"
-    release: str = "clockwork"
-    namespace: str = "clockwork"
+    kube_version: str | None = DEFAULT_KUBE_VERSION
+    release: str = DEFAULT_RELEASE
+    namespace: str = DEFAULT_NAMESPACE
     fail_on_warn: bool = False
     progress: bool = False
-    policies: Path | None = None  # conftest-style policy dir (default: ./policies upwards)
+    policies: Path | None = None  # conftest-style policy dir (default: the built-in pack)
     base: str | None = None  # upgrade stage: git ref, chart directory or .tgz to upgrade from
 
     def __post_init__(self) -> None:

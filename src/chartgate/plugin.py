@@ -16,9 +16,9 @@ import pytest
 
 from chartgate.pipeline import STATIC_STAGES, Gate, GateConfig
 from chartgate.render import Rendered
+from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE, TemplateArgs
 from chartgate.report.model import Finding, Report, Severity, StageResult
 from chartgate.scenario import Defaults, Scenario, ScenarioError, load_file
-from chartgate.tools.helm import TemplateArgs
 
 GATE_KEY = pytest.StashKey[Gate]()
 RESULTS_KEY = pytest.StashKey[list[StageResult]]()
@@ -200,8 +200,8 @@ def render_chart(chartgate_gate: Gate) -> Callable[..., Rendered]:
     from chartgate.scenario import Expectations, _nest
 
     def _render(values: tuple[str, ...] | list[str] = (), set: Mapping[str, Any] | None = None,
-                release: str = "clockwork", namespace: str = "clockwork",
-                kube_version: str | None = "1.34.0", name: str = "adhoc") -> Rendered:
+                release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE,
+                kube_version: str | None = DEFAULT_KUBE_VERSION, name: str = "adhoc") -> Rendered:
         gc = chartgate_gate.config
         files = tuple(str(v if Path(v).is_absolute() else gc.chart / v) for v in values)
         flat = dict(set or {})

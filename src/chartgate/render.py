@@ -27,8 +27,9 @@ from pathlib import Path
 
 from chartgate import cache
 from chartgate.manifests import ManifestSet, parse
+from chartgate.render_args import TemplateArgs
 from chartgate.scenario import Scenario
-from chartgate.tools.helm import Helm, HelmError, TemplateArgs
+from chartgate.tools.helm import Helm, HelmError
 from chartgate.util.files import atomic_write
 
 log = logging.getLogger("chartgate.render")

@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from chartgate.tools.helm import TemplateArgs
+from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE, TemplateArgs
 from chartgate.util.merge import deep_merge
 
 try:
@@ -193,9 +193,9 @@ class Defaults:
     """Project-wide defaults (``tests/scenarios/_defaults.yaml`` or the plugin's options)."""
 
     chart: Path
-    release: str = "clockwork"
-    namespace: str = "clockwork"
-    kube_version: str | None = "1.34.0"
+    release: str = DEFAULT_RELEASE
+    namespace: str = DEFAULT_NAMESPACE
+    kube_version: str | None = DEFAULT_KUBE_VERSION
 
 
 def _values_path(entry: str, file: Path, chart: Path) -> str:

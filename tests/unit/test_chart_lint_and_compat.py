@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from chartgate.manifests import parse
+from chartgate.render_args import TemplateArgs
 from chartgate.stages.snapshot import normalise
-from chartgate.tools.helm import Helm, TemplateArgs
+from chartgate.tools.helm import Helm
 
 CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "clockwork"
 PROFILES = {"default": (), "dev": ("values-dev.yaml",), "prod": ("values-prod.yaml",)}

@@ -11,11 +11,11 @@ import pytest
 from chartgate.k8s_schemas import resolve_version
 from chartgate.manifests import ManifestSet, parse
 from chartgate.render import Rendered
+from chartgate.render_args import TemplateArgs
 from chartgate.report.model import Severity
 from chartgate.scenario import Scenario
 from chartgate.stages import k8s_schema
 from chartgate.stages.k8s_schema import K8sSchemaStage, builtin_validator, strictify
-from chartgate.tools.helm import TemplateArgs
 
 GOOD = """---
 # Source: c/templates/deployment.yaml

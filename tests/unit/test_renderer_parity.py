@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from chartgate.render_args import TemplateArgs
 from chartgate.scenario import Defaults, Scenario, load_dir
 from chartgate.tools import renderer as fast
-from chartgate.tools.helm import Helm, HelmError, TemplateArgs
+from chartgate.tools.helm import Helm, HelmError
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "clockwork"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from chartgate.render import Renderer
+from chartgate.render_args import TemplateArgs
 from chartgate.scenario import (
     AssertionSpec,
     Defaults,
@@ -22,7 +23,7 @@ from chartgate.scenario import (
     load_file,
     pairwise,
 )
-from chartgate.tools.helm import HelmError, TemplateArgs
+from chartgate.tools.helm import HelmError
 
 
 @pytest.fixture

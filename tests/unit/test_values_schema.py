@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chartgate.render import Rendered
+from chartgate.render_args import TemplateArgs
 from chartgate.report.model import Severity
 from chartgate.scenario import Scenario
 from chartgate.stages.values_schema import (
@@ -18,7 +19,6 @@ from chartgate.stages.values_schema import (
     origin,
     validate_values,
 )
-from chartgate.tools.helm import TemplateArgs
 
 SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -14,6 +14,7 @@ from functools import cached_property
 from pathlib import Path
 
 from chartgate import proc
+from chartgate.render_args import TemplateArgs
 from chartgate.tools import bootstrap
 from chartgate.util.durations import parse_duration
 
@@ -28,37 +29,26 @@ class HelmError(RuntimeError):
         super().__init__(f"helm {action} failed: {message}")
 
 
-@dataclass(frozen=True)
-class TemplateArgs:
-    """Everything that changes what ``helm template`` renders (and so the cache key)."""
-
-    release: str = "clockwork"
-    namespace: str = "clockwork"
-    values_files: tuple[str, ...] = ()
-    set_json: tuple[tuple[str, str], ...] = ()  # (dotted.key, JSON value): types survive
-    kube_version: str | None = None
-    api_versions: tuple[str, ...] = ()
-    is_upgrade: bool = False
-    show_only: tuple[str, ...] = ()
-
-    def argv(self) -> list[str]:
-        out: list[str] = ["--namespace", self.namespace]
-        for f in self.values_files:
-            out += ["--values", f]
-        for k, v in self.set_json:
-            out += ["--set-json", f"{k}={v}"]
-        if self.kube_version:
-            out += ["--kube-version", self.kube_version]
-        for api in self.api_versions:
-            out += ["--api-versions", api]
-        if self.is_upgrade:
-            out.append("--is-upgrade")
-        for s in self.show_only:
-            out += ["--show-only", s]
-        return out
+def template_argv(args: TemplateArgs) -> list[str]:
+    """``helm template`` flags for ``args`` (after the release name and chart)."""
+    out: list[str] = ["--namespace", args.namespace]
+    for f in args.values_files:
+        out += ["--values", f]
+    for k, v in args.set_json:
+        out += ["--set-json", f"{k}={v}"]
+    if args.kube_version:
+        out += ["--kube-version", args.kube_version]
+    for api in args.api_versions:
+        out += ["--api-versions", api]
+    if args.is_upgrade:
+        out.append("--is-upgrade")
+    for s in args.show_only:
+        out += ["--show-only", s]
+    return out
 
 
-def _clean_error(stderr: str) -> str:
+def clean_error(stderr: str) -> str:
+    """Helm's error text without warnings, the ``--debug`` hint and the ``Error:`` prefix."""
     lines = [ln for ln in stderr.strip().splitlines()
              if not ln.startswith("WARNING:") and "Use --debug flag" not in ln]
     text = "\n".join(lines).strip()
@@ -84,7 +74,7 @@ class Helm:
         merged = {**self.env, **(env or {})}
         res = proc.run(argv, env=merged or None, timeout=timeout or self.timeout, check=False)
         if res.returncode != 0:
-            raise HelmError(action, _clean_error(res.stderr) or res.stdout.strip(), argv)
+            raise HelmError(action, clean_error(res.stderr) or res.stdout.strip(), argv)
         return res
 
     @cached_property
@@ -92,7 +82,7 @@ class Helm:
         return self._run("version", ["version", "--short"]).stdout.strip()
 
     def template(self, chart: Path, args: TemplateArgs) -> str:
-        return self._run("template", ["template", args.release, str(chart), *args.argv()]).stdout
+        return self._run("template", ["template", args.release, str(chart), *template_argv(args)]).stdout
 
     def lint(self, chart: Path, values_files: Sequence[str] = (), strict: bool = True) -> str:
         argv = ["lint", str(chart)]

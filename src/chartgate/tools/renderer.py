@@ -36,8 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from chartgate import cache, proc
+from chartgate.render_args import TemplateArgs
 from chartgate.tools import go
-from chartgate.tools.helm import HelmError, TemplateArgs, _clean_error
+from chartgate.tools.helm import HelmError, clean_error
 from chartgate.tools.versions import tool
 
 log = logging.getLogger("chartgate.renderer")
@@ -211,11 +212,11 @@ class PersistentRenderer:
         msg = self._call(request(chart, args))
         if msg.get("ok"):
             return str(msg.get("stdout", ""))
-        raise HelmError("template", _clean_error("Error: " + str(msg.get("error", ""))))
+        raise HelmError("template", clean_error("Error: " + str(msg.get("error", ""))))
 
 
 def request(chart: Path, args: TemplateArgs) -> dict[str, Any]:
-    """The protocol request for one render (mirrors :meth:`TemplateArgs.argv`)."""
+    """The protocol request for one render (mirrors :func:`chartgate.tools.helm.template_argv`)."""
     return {
         "chart": str(chart),
         "release": args.release,
