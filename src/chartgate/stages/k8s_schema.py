@@ -10,22 +10,24 @@ validator, built once with every ``$ref`` into ``_definitions.json`` inlined, an
 Identical documents (the same ServiceAccount in fifty matrix scenarios) are validated
 once.
 
-A kind without a schema is an explicit error — never a silent skip — unless a CRD schema
-is found: in ``crd_schema_dir`` (CustomResourceDefinition YAML files, or JSON schema
-files carrying ``x-kubernetes-group-version-kind`` or laid out ``<group>/<kind>_<version>.json``)
-or among the scenario's own rendered CustomResourceDefinitions.
+A kind without a built-in schema is validated against a CRD schema: the scenario's own
+rendered CustomResourceDefinitions, the chart's ``crds/`` (and its subcharts'), or
+``crd_schema_dir`` (one directory or several: CustomResourceDefinition YAML files, or JSON
+schema files carrying ``x-kubernetes-group-version-kind`` or laid out
+``<group>/<kind>_<version>.json``). A kind no schema covers is what ``missing`` says:
+``fail`` (an error, the default — never a silent skip), ``warn`` or ``skip``.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import difflib
 import hashlib
 import importlib.metadata
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,19 @@ from typing import Any
 import jsonschema
 import yaml
 
-from chartgate.k8s_schemas import SchemaVersion, resolve_version, schema_root
+from chartgate.k8s_schemas import (
+    MISSING_SCHEMAS,
+    SchemaVersion,
+    chart_crd_schemas,
+    crd_dirs_schemas,
+    crd_schemas,
+    load_crd_dir,
+    resolve_version,
+    schema_root,
+    strictify,
+)
+
+__all__ = ["K8sSchemaStage", "crd_schemas", "load_crd_dir", "strictify"]
 from chartgate.manifests import _SPLIT, Document, format_path
 from chartgate.manifests import _Loader as _Loader
 from chartgate.render import Rendered
@@ -123,57 +137,6 @@ def builtin_validator(directory: Path, api_version: str, kind: str) -> jsonschem
     with _LOCK:
         _VALIDATORS[key] = validator
     return validator
-
-
-# --- CRD schemas -----------------------------------------------------------------------------
-def strictify(schema: Any) -> Any:
-    """Kubernetes structural schema → strict JSON schema: objects with ``properties`` and
-    no ``x-kubernetes-preserve-unknown-fields`` reject unknown fields."""
-    if isinstance(schema, dict):
-        out = {k: strictify(v) for k, v in schema.items()}
-        if ("properties" in out and "additionalProperties" not in out
-                and not out.get("x-kubernetes-preserve-unknown-fields")):
-            out["additionalProperties"] = False
-        return out
-    if isinstance(schema, list):
-        return [strictify(x) for x in schema]
-    return schema
-
-
-def crd_schemas(crd: Mapping[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """``{(apiVersion, kind): strict JSON schema}`` from a CustomResourceDefinition body."""
-    spec = crd.get("spec") or {}
-    group, kind = spec.get("group", ""), (spec.get("names") or {}).get("kind", "")
-    out = {}
-    for v in spec.get("versions") or []:
-        raw = ((v.get("schema") or {}).get("openAPIV3Schema")) or {"type": "object"}
-        schema = strictify(copy.deepcopy(raw))
-        props = schema.setdefault("properties", {})
-        props.setdefault("apiVersion", {"type": "string"})
-        props.setdefault("kind", {"type": "string"})
-        props.setdefault("metadata", {"type": "object"})
-        out[(f"{group}/{v.get('name')}", kind)] = schema
-    return out
-
-
-def load_crd_dir(directory: Path) -> dict[tuple[str, str], dict[str, Any]]:
-    """Schemas from CRD YAML files and JSON schema files under ``directory``."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
-    for f in sorted(directory.rglob("*")):
-        if f.suffix in (".yaml", ".yml"):
-            for body in yaml.safe_load_all(f.read_text()):
-                if isinstance(body, dict) and body.get("kind") == "CustomResourceDefinition":
-                    out.update(crd_schemas(body))
-        elif f.suffix == ".json":
-            schema = json.loads(f.read_text())
-            gvks = schema.get("x-kubernetes-group-version-kind") or []
-            for g in gvks:
-                api = f"{g['group']}/{g['version']}" if g.get("group") else g["version"]
-                out[(api, g["kind"])] = schema
-            m = re.fullmatch(r"([a-z0-9]+)_([a-z0-9]+)", f.stem)
-            if not gvks and m and f.parent != directory:
-                out[(f"{f.parent.name}/{m.group(2)}", m.group(1))] = schema  # kind lower-cased
-    return out
 
 
 # --- duplicate keys (YAML silently keeps the last one) ------------------------------------
@@ -274,13 +237,18 @@ class K8sSchemaStage:
 
     name = STAGE
 
-    def __init__(self, crd_schema_dir: Path | None = None, kube_version: str | None = None,
-                 schema_dir: Path | None = None, result_cache: bool = False) -> None:
+    def __init__(self, crd_schema_dir: Path | Sequence[Path] | None = None, kube_version: str | None = None,
+                 schema_dir: Path | None = None, result_cache: bool = False, missing: str = "fail") -> None:
+        if missing not in MISSING_SCHEMAS:
+            raise ValueError(f"missing schemas: {missing!r}; expected one of {', '.join(MISSING_SCHEMAS)}")
         self.kube_version = kube_version  # overrides the scenario's when given
         self.root = schema_dir or schema_root()
-        self.crd_schema_dir = crd_schema_dir
-        self._crds: dict[tuple[str, str], dict[str, Any]] = (
-            load_crd_dir(crd_schema_dir) if crd_schema_dir else {})
+        dirs = [crd_schema_dir] if isinstance(crd_schema_dir, Path) else list(crd_schema_dir or ())
+        self.crd_schema_dirs = dirs
+        self.crd_schema_dir = dirs[0] if dirs else None
+        self.missing = missing
+        self._crds: dict[tuple[str, str], dict[str, Any]] = crd_dirs_schemas(dirs)
+        self._chart_validators: dict[Path, dict[tuple[str, str], jsonschema.protocols.Validator]] = {}
         self._crd_validators: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
         self.validated = 0  # documents validated (cache misses), for benchmarks
         self.result_cache = result_cache  # the gate turns it on (CHARTGATE_RESULT_CACHE=0: off)
@@ -318,7 +286,7 @@ class K8sSchemaStage:
         if not version.exact:
             findings.append(Finding(stage=self.name, rule="kube-version", severity=Severity.NOTE,
                                     scenario=rendered.scenario.name, message=version.note()))
-        local: dict[tuple[str, str], jsonschema.protocols.Validator] = {}
+        local = dict(self._chart_crds(rendered.scenario.chart))
         for doc in rendered.manifests.by_kind("CustomResourceDefinition"):
             local.update({k: _schema_validator(v) for k, v in crd_schemas(doc.body).items()})
         for doc in rendered.manifests:
@@ -333,6 +301,13 @@ class K8sSchemaStage:
                     message=f"duplicate key at line {line} of the rendered document: YAML keeps only "
                             f"the last value, the earlier one is silently lost"))
         return findings
+
+    def _chart_crds(self, chart: Path) -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+        """Validators for the CRDs in the chart's (and its subcharts') ``crds/``."""
+        if chart not in self._chart_validators:
+            self._chart_validators[chart] = {k: _schema_validator(v)
+                                             for k, v in chart_crd_schemas(chart).items()}
+        return self._chart_validators[chart]
 
     def _duplicate_keys(self, raw: str) -> list[tuple[int, str, int]]:
         """:func:`duplicate_keys`, remembered across runs (it composes every document)."""
@@ -384,10 +359,17 @@ class K8sSchemaStage:
         if errors is None:
             validator = self._validator(version, doc.api_version, doc.kind, local or {})
             if validator is None:
-                hint = (f"not in {self.crd_schema_dir} either" if self.crd_schema_dir
-                        else "supply its CRD schema (crd_schema_dir) to validate it")
-                return [finding("unknown-kind", f"no schema for {doc.api_version} {doc.kind} in Kubernetes "
-                                                f"{version.version}; {hint}")]
+                if self.missing == "skip":
+                    return []
+                where = ", ".join(str(d) for d in self.crd_schema_dirs)
+                hint = (f"not in the chart's crds/ nor in {where} either" if where
+                        else "not in the chart's crds/ either: pass its CRD manifests with --crd-dir DIR "
+                             "(or --missing-schemas=warn|skip)")
+                missing = finding("unknown-kind", f"no schema for {doc.api_version} {doc.kind} in Kubernetes "
+                                                  f"{version.version}; {hint}")
+                if self.missing == "warn":
+                    missing = dataclasses.replace(missing, severity=Severity.WARNING)
+                return [missing]
             builtin = validator is builtin_validator(version.directory, doc.api_version, doc.kind)
             errors = _errors(validator, doc.body)
             self.validated += 1
