@@ -69,12 +69,13 @@ def build_generated(tag: str, dockerfile: str, files: Mapping[str, Path | str | 
 
 def build_image_from_dir(context_dir: str | Path, tag: str, *,
                          build_args: Mapping[str, str] | None = None,
-                         dockerfile: str | Path | None = None, force: bool = False) -> str:
+                         dockerfile: str | Path | None = None, force: bool = False,
+                         labels: Mapping[str, str] | None = None) -> str:
     """Build ``tag`` from ``context_dir`` (its Dockerfile declares ``ARG BASE_IMAGE`` /
     ``FROM ${BASE_IMAGE}``) on the local Debian base image, which is built first if missing.
 
     Cached: skipped when an image ``tag`` exists whose key (content of the directory,
-    build args, base image key) matches. Returns ``tag``.
+    build args, base image key) matches. ``labels`` are added to the image. Returns ``tag``.
     """
     ctx = Path(context_dir).resolve()
     if not ctx.is_dir():
@@ -89,7 +90,7 @@ def build_image_from_dir(context_dir: str | Path, tag: str, *,
         return tag
     old_id = docker.image_id_or_none(tag)
     docker.build(ctx, tag, dockerfile=df if dockerfile else None, build_args=args,
-                 labels={steps.KEY_LABEL: key})
+                 labels={**(labels or {}), steps.KEY_LABEL: key})
     docker.drop_superseded(tag, old_id)
     return tag
 

@@ -23,10 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chartgate import cache
+from chartgate.airgap import steps
 from chartgate.e2e.settings import DOUBLE_ABRUPT, DOUBLE_V1, DOUBLE_V2, Settings
 from chartgate.tools import go
 
 LOADGEN_TAG = "chartgate.local/e2e-loadgen:1"
+SOURCE_LABEL = "org.chartgate.source-key"  # see _source_key
 PLAN_SET_IMAGE_TAG = "clockwork:v1.0.1"  # deployment plan step 14, verbatim
 PLAN_SET_IMAGE_VERSION = "v1.0.1"  # reported by that image, so the loop can tell it apart
 DOUBLE_CONTENT = ("Dockerfile", ".dockerignore", "server", "migrations-failing", "client")
@@ -57,6 +59,23 @@ class AppImages:
         return repo, tag
 
 
+def _source_key(src: Path, *inputs: str) -> str:
+    """What an image built from the Go module ``src`` depends on, known before building: the
+    module's files, ``inputs`` (version, build mode, goose's hash), the Go toolchain and the
+    base image. Every pytest-xdist worker asks for the same images the ``chartgate e2e
+    images`` step has just built; with this key they find them without compiling again."""
+    from chartgate.airgap import base
+
+    return steps.key_of("e2e-source", steps.hash_tree(src), inputs, go.go_binary(),
+                        go.toolchain_version(), base.key())
+
+
+def _built_from(tag: str, source: str) -> bool:
+    from chartgate.tools import docker
+
+    return docker.image_label(tag, SOURCE_LABEL) == source
+
+
 def _fresh_dir(*parts: str) -> Path:
     # per process: parallel sessions (pytest-xdist workers) must not share a build context
     path = cache.subdir("e2e", *parts[:-1], f"{parts[-1]}-{os.getpid()}")
@@ -71,6 +90,10 @@ def build_double(app_dir: Path, version: str, tag: str, shutdown: str = "gracefu
     from chartgate.airgap.images import build_image_from_dir
     from chartgate.tools import bootstrap
 
+    goose = bootstrap.ensure("goose")
+    source = _source_key(app_dir, version, shutdown, steps.hash_file(goose))
+    if _built_from(tag, source):
+        return tag
     ctx = _fresh_dir("contexts", f"clockwork-{version}")
     for name in DOUBLE_CONTENT:
         src = app_dir / name
@@ -80,9 +103,10 @@ def build_double(app_dir: Path, version: str, tag: str, shutdown: str = "gracefu
             shutil.copy2(src, ctx / name)
     go.build_local(app_dir, ".", ctx / "bin" / "clockwork",
                    ldflags=f"-X main.version={version} -X main.shutdownMode={shutdown}")
-    shutil.copy2(bootstrap.ensure("goose"), ctx / "bin" / "goose")
+    shutil.copy2(goose, ctx / "bin" / "goose")
     try:
-        return build_image_from_dir(ctx, tag, build_args={"VERSION": version})
+        return build_image_from_dir(ctx, tag, build_args={"VERSION": version},
+                                    labels={SOURCE_LABEL: source})
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
 
@@ -90,11 +114,14 @@ def build_double(app_dir: Path, version: str, tag: str, shutdown: str = "gracefu
 def build_loadgen(loadgen_dir: Path) -> str:
     from chartgate.airgap.images import build_image_from_dir
 
+    source = _source_key(loadgen_dir)
+    if _built_from(LOADGEN_TAG, source):
+        return LOADGEN_TAG
     ctx = _fresh_dir("contexts", "loadgen")
     shutil.copy2(loadgen_dir / "Dockerfile", ctx / "Dockerfile")
     go.build_local(loadgen_dir, ".", ctx / "loadgen")
     try:
-        return build_image_from_dir(ctx, LOADGEN_TAG)
+        return build_image_from_dir(ctx, LOADGEN_TAG, labels={SOURCE_LABEL: source})
     finally:
         shutil.rmtree(ctx, ignore_errors=True)
 

@@ -10,6 +10,7 @@ build caches live in the chartgate cache so warm rebuilds are fast.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -39,6 +40,12 @@ def go_binary() -> str:
     if not found:
         raise RuntimeError("the Go toolchain is required to build pinned tools; install Go >= 1.24")
     return found
+
+
+@functools.cache
+def toolchain_version() -> str:
+    """``go env GOVERSION`` (e.g. ``go1.26.0``): part of the cache key of what it builds."""
+    return _go(["env", "GOVERSION"], Path.cwd()).stdout.strip()
 
 
 def _go(args: Iterable[str], cwd: Path, cgo: bool = False, stream: bool = False) -> proc.Result:
