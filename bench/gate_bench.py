@@ -48,7 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 CHART = ROOT / "deploy" / "helm" / "clockwork"
 SCENARIOS = ROOT / "tests" / "scenarios"
-POLICIES = ROOT / "policies"
+POLICIES = ROOT / "src" / "chartgate" / "policies"
 GATE_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "policy")
 
 

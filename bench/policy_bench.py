@@ -37,7 +37,8 @@ def main() -> int:
     from chartgate.tools.conftest import Conftest
     from chartgate.tools.helm import Helm
 
-    policies, data = ROOT / "policies", ROOT / "policies" / "data"
+    policies = ROOT / "src" / "chartgate" / "policies"
+    data = policies / "data"
     scenarios = load_dir(
         ROOT / "tests" / "scenarios", Defaults(chart=(ROOT / "deploy/helm/clockwork").resolve())
     )

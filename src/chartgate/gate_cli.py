@@ -115,7 +115,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--update-snapshots", action="store_true", help="rewrite snapshots")
     p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
     p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the gate too")
-    p.add_argument("--policies", help="policy directory for the policy stage (default: ./policies)")
+    p.add_argument("--policies", help="policy directory for the policy stage (default: the built-in pack)")
 
 
 def register(sub: Any) -> None:
@@ -128,7 +128,7 @@ def register(sub: Any) -> None:
     g = sub.add_parser("gate", help="CI gate: require a Chart.yaml bump if the chart changed, then check")
     g.add_argument("chart", nargs="?", default="deploy/helm/clockwork")
     g.add_argument("--base", required=True, help="git ref to compare with (e.g. origin/main)")
-    g.add_argument("--watch", action="append", default=["policies", "tests/scenarios"],
+    g.add_argument("--watch", action="append", default=["src/chartgate/policies", "tests/scenarios"],
                    help="other paths whose change triggers the gate")
     g.add_argument("--always", action="store_true", help="run the gate even when nothing changed")
     g.add_argument("--no-upgrade", action="store_true",

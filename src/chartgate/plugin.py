@@ -42,7 +42,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("chartgate_chart", "chart directory", default="deploy/helm/clockwork")
     parser.addini("chartgate_scenarios", "scenario directory", default="tests/scenarios")
     parser.addini("chartgate_stages", "stages to run", default=",".join(STATIC_STAGES))
-    parser.addini("chartgate_policies", "policy directory", default="policies")
+    parser.addini("chartgate_policies", "policy directory (default: the built-in pack)", default="")
     parser.addini("chartgate_base", "upgrade stage: the chart to upgrade from (git ref, directory "
                   "or .tgz)", default="")
 
@@ -59,12 +59,13 @@ def gate_for(config: pytest.Config) -> Gate:
         base = _opt(config, "base") or None
         if base and "upgrade" not in stages:
             stages = (*stages, "upgrade")
+        policies = _opt(config, "policies")
         gc = GateConfig(chart=(root / _opt(config, "chart")).resolve(),
                         scenarios=(root / _opt(config, "scenarios")).resolve(),
                         stages=stages, update_snapshots=bool(config.getoption("--update-snapshots")),
                         helm_tool=str(config.getoption("--chartgate-helm")),
                         use_cache=not config.getoption("--chartgate-no-cache"),
-                        policies=(root / _opt(config, "policies")).resolve(), base=base)
+                        policies=(root / policies).resolve() if policies else None, base=base)
         config.stash[GATE_KEY] = Gate(gc)
         config.stash[RESULTS_KEY] = []
     return config.stash[GATE_KEY]

@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--chart", type=Path, default=Path("deploy/helm/clockwork"), help="chart directory")
     p.add_argument("--scenarios", type=Path, default=Path("tests/scenarios"), help="scenario directory")
     p.add_argument("--policies", type=Path, default=None,
-                   help="policy directory (default: the nearest policies/ above the current directory)")
+                   help="policy directory (default: the built-in pack, chartgate/policies)")
     p.add_argument("--data", type=Path, action="append", default=None,
                    help="data file or directory (repeatable; default: <policies>/data)")
     p.add_argument("--format", choices=FORMATS, default="text")

@@ -15,7 +15,7 @@ from chartgate.tools.conftest import Conftest
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-POLICIES = ROOT / "policies"
+POLICIES = ROOT / "src" / "chartgate" / "policies"
 DATA = POLICIES / "data"
 FIXTURES = HERE / "fixtures"
 SCENARIOS = ROOT / "tests" / "scenarios"

@@ -1,7 +1,7 @@
 """Regenerate tests/policy/fixtures/*.yaml: the negative corpus.
 
 Each fixture is a small rendered set (multi-document YAML) built from the compliant
-objects in policies/lib/testdata_test.rego with one defect. The header declares exactly
+objects in src/chartgate/policies/lib/testdata_test.rego with one defect. The header declares exactly
 which rule ids must fire:
 
     # expect: CLK-SEC-001            deny/violation ids (exactly these)
@@ -32,7 +32,8 @@ OUT = HERE / "fixtures"
 
 def testdata() -> dict[str, Any]:
     res = proc.run(
-        [bootstrap.ensure("opa"), "eval", "-d", ROOT / "policies", "--format", "json", "data.lib.testdata"]
+        [bootstrap.ensure("opa"), "eval", "-d", ROOT / "src" / "chartgate" / "policies", "--format", "json",
+         "data.lib.testdata"]
     )
     return json.loads(res.stdout)["result"][0]["expressions"][0]["value"]
 

@@ -119,12 +119,12 @@ def test_readme_lists_every_rule(annotations: list[dict]) -> None:
     ids = {item["annotations"].get("custom", {}).get("id") for item in annotations
            if item["annotations"].get("scope") == "rule"}
     missing = sorted(i for i in ids if f"| {i} |" not in readme)
-    assert not missing, f"policies/README.md does not list {missing}"
+    assert not missing, f"src/chartgate/policies/README.md does not list {missing}"
 
 
 def test_policies_are_opa_fmt_formatted(opa_binary: Path) -> None:
     res = proc.run([opa_binary, "fmt", "--list", corpus.POLICIES])
-    assert not res.stdout.strip(), f"run `opa fmt -w policies`:\n{res.stdout}"
+    assert not res.stdout.strip(), f"run `opa fmt -w src/chartgate/policies`:\n{res.stdout}"
 
 
 def test_policies_pass_strict_check(opa_binary: Path) -> None:

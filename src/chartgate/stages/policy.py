@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import importlib.resources
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,13 +38,15 @@ STAGE = "policy"
 RESULTS_VERSION = "policy/1"  # bump when evaluations are read differently
 
 
-def default_policy_dir(start: Path | None = None) -> Path:
-    """``policies/`` of the project: the nearest one above ``start`` (default: cwd)."""
-    here = (start or Path.cwd()).resolve()
-    for d in (here, *here.parents):
-        if (d / "policies").is_dir() and any((d / "policies").rglob("*.rego")):
-            return d / "policies"
-    return here / "policies"
+def builtin_policy_dir() -> Path:
+    """The built-in policy pack shipped inside the package (``chartgate/policies``): found
+    next to this module, so an installed wheel has it as well as a source checkout."""
+    return Path(str(importlib.resources.files("chartgate") / "policies"))
+
+
+def default_policy_dir() -> Path:
+    """The policy directory used when none is given: the built-in pack."""
+    return builtin_policy_dir()
 
 
 @dataclass(frozen=True)
