@@ -12,15 +12,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-try:  # libyaml is ~10x faster when present
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from chartgate.util.yamlload import safe_load
 
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
-_SPLIT = re.compile(r"^---[ \t]*$", re.MULTILINE)
+DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
 _MISSING = object()
 
 
@@ -275,13 +270,13 @@ def parse(text: str, notes: str = "") -> ManifestSet:
     scenario of a matrix) is not parsed again: its body is shared. Bodies are read-only
     for every stage (copy before changing one, as the snapshot stage does)."""
     docs: list[Document] = []
-    for chunk in _SPLIT.split(text):
+    for chunk in DOCUMENT_SEPARATOR.split(text):
         if not chunk.strip():
             continue
         m = _SOURCE.search(chunk)
         body = _PARSED.get(chunk)
         if body is None:
-            body = yaml.load(chunk, Loader=_Loader)
+            body = safe_load(chunk)
             with _PARSED_LOCK:
                 if len(_PARSED) > _PARSED_MAX:
                     _PARSED.clear()

@@ -198,7 +198,7 @@ def render_chart(chartgate_gate: Gate) -> Callable[..., Rendered]:
     ``render_chart(values=["values-prod.yaml"], set={"ingress.enabled": True})``."""
     import json
 
-    from chartgate.scenario import Expectations, _nest
+    from chartgate.scenario import Expectations, nest_set
 
     def _render(values: tuple[str, ...] | list[str] = (), set: Mapping[str, Any] | None = None,
                 release: str = DEFAULT_RELEASE, namespace: str = DEFAULT_NAMESPACE,
@@ -209,7 +209,7 @@ def render_chart(chartgate_gate: Gate) -> Callable[..., Rendered]:
         args = TemplateArgs(release=release, namespace=namespace, values_files=files,
                             set_json=tuple((k, json.dumps(v)) for k, v in flat.items()),
                             kube_version=kube_version)
-        sc = Scenario(name=name, file=gc.scenarios, chart=gc.chart, args=args, values=_nest(flat),
+        sc = Scenario(name=name, file=gc.scenarios, chart=gc.chart, args=args, values=nest_set(flat),
                       expect=Expectations())
         return chartgate_gate.renderer.render(sc)
 

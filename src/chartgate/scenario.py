@@ -20,11 +20,7 @@ import yaml
 
 from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE, TemplateArgs
 from chartgate.util.merge import deep_merge
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from chartgate.util.yamlload import safe_load
 
 ALL_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "policy", "snapshot", "upgrade")
 
@@ -153,7 +149,7 @@ def _validate(raw: Any, file: Path) -> None:
         raise ScenarioError(f"{file}: invalid scenario file:\n" + "\n".join(lines))
 
 
-def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+def nest_set(flat: Mapping[str, Any]) -> dict[str, Any]:
     """``{"a.b": 1}`` → ``{"a": {"b": 1}}`` (``\\.`` escapes a dot inside a key)."""
     out: dict[str, Any] = {}
     for key, value in flat.items():
@@ -229,7 +225,7 @@ def _build(raw: Mapping[str, Any], file: Path, defaults: Defaults, name: str | N
                             rule=a.get("rule", ""))
                  for a in (raw.get("upgrade") or {}).get("acknowledge", ()))
     return Scenario(name=name or raw.get("name") or file.stem, file=file, chart=chart,
-                    description=raw.get("description", ""), args=args, values=_nest(flat_set),
+                    description=raw.get("description", ""), args=args, values=nest_set(flat_set),
                     expect=expect, stages=stages, matrix=matrix,
                     combination=dict(combination or {}), upgrade_acks=acks)
 
@@ -237,7 +233,7 @@ def _build(raw: Mapping[str, Any], file: Path, defaults: Defaults, name: str | N
 def load_file(file: Path, defaults: Defaults) -> list[Scenario]:
     """One scenario, or every combination of a matrix file."""
     try:
-        raw = yaml.load(file.read_text(), Loader=_Loader)  # safe_load, with libyaml when present
+        raw = safe_load(file.read_text())
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{file}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):

@@ -66,7 +66,7 @@ def test_install_waits_for_a_concurrent_build_instead_of_building_again(
             holding.set()
             time.sleep(0.3)
             binary = fake(spec, bootstrap.install_dir(spec))
-            bootstrap._stamp(spec).write_text(f"{spec.fingerprint}\nhelm\n")
+            bootstrap.stamp_path(spec).write_text(f"{spec.fingerprint}\nhelm\n")
             assert binary.exists()
 
     t = threading.Thread(target=other_process)

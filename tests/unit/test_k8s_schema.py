@@ -210,7 +210,7 @@ def test_one_validator_per_kind_is_reused_and_identical_documents_validate_once(
     directory = resolve_version("1.34.0").directory
     first = builtin_validator(directory, "apps/v1", "Deployment")
     assert first is not None and builtin_validator(directory, "apps/v1", "Deployment") is first
-    k8s_schema._RESULTS.clear()
+    k8s_schema.forget_results()
     stage = K8sSchemaStage()
     stage.check(rendered(GOOD))
     stage.check(rendered(GOOD))

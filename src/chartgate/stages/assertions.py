@@ -8,12 +8,7 @@ from collections.abc import Mapping
 from chartgate.assertions import ELSEWHERE, AssertionArgsError, evaluate, failed_template
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
-
-
-def render_failed(stage: str, rendered: Rendered) -> list[Finding]:
-    """The one finding a manifest-reading stage returns when there is nothing to read."""
-    return [Finding(stage=stage, rule="render", scenario=rendered.scenario.name,
-                    message=f"the chart did not render, nothing to check: {rendered.error}")]
+from chartgate.stages.common import render_failed
 
 
 class AssertionsStage:

@@ -21,13 +21,12 @@ schema files carrying ``x-kubernetes-group-version-kind`` or laid out
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import importlib.metadata
 import json
 import re
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,13 +47,13 @@ from chartgate.k8s_schemas import (
 )
 
 __all__ = ["K8sSchemaStage", "crd_schemas", "load_crd_dir", "strictify"]
-from chartgate.manifests import _SPLIT, Document, format_path
-from chartgate.manifests import _Loader as _Loader
+from chartgate.manifests import DOCUMENT_SEPARATOR, Document, format_path
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
 from chartgate.results_cache import ResultCache, body_key
 from chartgate.results_cache import enabled as results_enabled
-from chartgate.stages.assertions import render_failed
+from chartgate.stages.common import did_you_mean, render_failed
+from chartgate.util.yamlload import SafeLoader
 
 STAGE = "k8s-schema"
 _REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
@@ -106,6 +105,13 @@ _DEFS: dict[Path, _Definitions] = {}
 _VALIDATORS: dict[tuple[Path, str, str], jsonschema.protocols.Validator | None] = {}
 _RESULTS: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
 _RESULTS_MAX = 100_000
+
+
+def forget_results() -> None:
+    """Forget the validation results this process keeps per document body, so the next
+    check validates again (a measurement from a cold start)."""
+    with _LOCK:
+        _RESULTS.clear()
 
 
 def _split_api_version(api_version: str) -> tuple[str, str]:
@@ -167,13 +173,13 @@ def duplicate_keys(raw: str) -> list[tuple[int, str, int]]:
         return _DUPLICATES[digest]
     out: list[tuple[int, str, int]] = []
     index = 0
-    for chunk in _SPLIT.split(raw):
+    for chunk in DOCUMENT_SEPARATOR.split(raw):
         if not chunk.strip():
             continue
         if chunk in _CHUNK_DUPLICATES:  # identical documents recur across scenarios
             found = _CHUNK_DUPLICATES[chunk]
         else:
-            node = yaml.compose(chunk, Loader=_Loader)
+            node = yaml.compose(chunk, Loader=SafeLoader)
             found = None
             if isinstance(node, yaml.MappingNode):
                 found = []
@@ -206,11 +212,6 @@ def _package_version(name: str) -> str:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return "?"
-
-
-def did_you_mean(key: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _errors(validator: jsonschema.protocols.Validator, body: Mapping[str, Any]) -> list[tuple[str, str, str]]:

@@ -27,7 +27,7 @@ import yaml
 from chartgate.manifests import ManifestSet, PathError, parse_path
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
-from chartgate.stages.assertions import render_failed
+from chartgate.stages.common import render_failed
 from chartgate.util.ci import in_ci
 from chartgate.util.files import atomic_write
 

@@ -23,8 +23,9 @@ from chartgate.report.model import Finding, Severity
 from chartgate.results_cache import ResultCache, body_key, digest
 from chartgate.results_cache import enabled as results_enabled
 from chartgate.scenario import Scenario
-from chartgate.stages.k8s_schema import did_you_mean
+from chartgate.stages.common import did_you_mean
 from chartgate.util.merge import deep_merge
+from chartgate.util.yamlload import safe_load
 
 STAGE = "values-schema"
 
@@ -33,11 +34,6 @@ def coalesce(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, 
     """Helm's coalescing: maps merge recursively, anything else replaces, ``null`` deletes."""
     return deep_merge(base, override, null_deletes=True)
 
-
-try:  # libyaml: the chart's values.yaml is read for every scenario
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the PyYAML build
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 _YAML_CACHE: dict[tuple[str, int, int], Any] = {}
 _VALIDATORS: dict[int, tuple[Any, Any]] = {}  # id(schema) -> (schema, validator)
@@ -55,7 +51,7 @@ def _load_yaml(file: Path) -> dict[str, Any]:
     if key not in _YAML_CACHE:
         if len(_YAML_CACHE) > 256:
             _YAML_CACHE.clear()
-        _YAML_CACHE[key] = yaml.load(file.read_text(), Loader=_Loader)
+        _YAML_CACHE[key] = safe_load(file.read_text())
     data = _YAML_CACHE[key]
     if data is None:
         return {}

@@ -43,13 +43,14 @@ def install_dir(spec: ToolSpec) -> Path:
     return cache.root() / "bin" / spec.key
 
 
-def _stamp(spec: ToolSpec) -> Path:
+def stamp_path(spec: ToolSpec) -> Path:
+    """The file that marks ``spec`` as built and verified (first line: its fingerprint)."""
     return install_dir(spec) / ".installed"
 
 
 def is_installed(spec: ToolSpec) -> bool:
     """Built, verified, and from exactly this spec (the stamp's first line is its fingerprint)."""
-    stamp = _stamp(spec)
+    stamp = stamp_path(spec)
     if not stamp.exists() or not (install_dir(spec) / spec.binary).exists():
         return False
     return stamp.read_text().split("\n", 1)[0].strip() == spec.fingerprint
@@ -83,7 +84,7 @@ def install(spec: ToolSpec, force: bool = False) -> Path:
         t0 = time.monotonic()
         go.build(spec, dest)
         line = verify(spec, binary)
-        _stamp(spec).write_text(f"{spec.fingerprint}\n{spec.module} {spec.version}\n{line}\n")
+        stamp_path(spec).write_text(f"{spec.fingerprint}\n{spec.module} {spec.version}\n{line}\n")
         _say(f"{spec.name} {spec.version}: built in {time.monotonic() - t0:.0f}s ({line})")
     if spec.name == "helm-unittest":
         plugin_dir()
