@@ -6,7 +6,7 @@ from chartgate.airgap import base, binaries, engine, images, node, steps
 from chartgate.airgap.config import component_images, kubernetes_version, netpol_image, node_image
 
 
-def build_all(force: bool = False, with_postgres: bool = True) -> steps.Progress:
+def build_all(force: bool = False) -> steps.Progress:
     progress = steps.Progress("airgap build" + (" --force" if force else ""))
     steps.say(f"Kubernetes {kubernetes_version()} → node image {node_image()}")
     with progress.step("docker engine (Debian docker.io, capability-filtering runtime if needed)") as rec:
@@ -33,11 +33,10 @@ def build_all(force: bool = False, with_postgres: bool = True) -> steps.Progress
     with progress.step("node rootfs image (systemd, containerd, kind's files)") as rec:
         built, rootfs_key = node.build_rootfs(force)
         rec["cached"] = not built
+    with progress.step(f"PostgreSQL image {images.postgres_tag()}") as rec:
+        rec["cached"] = not images.build_postgres(force)
     with progress.step(f"node image {node_image()} (preload images into containerd)") as rec:
         rec["cached"] = not node.build_node(rootfs_key, force)
-    if with_postgres:
-        with progress.step(f"PostgreSQL image {images.postgres_tag()}") as rec:
-            rec["cached"] = not images.build_postgres(force)
     progress.save()
     steps.say(f"airgap build finished in {progress.total()}s")
     return progress

@@ -11,7 +11,7 @@ from chartgate.airgap.cluster import DEFAULT_NAME
 def _airgap(args: argparse.Namespace) -> int:
     from chartgate.airgap import build
 
-    build.build_all(force=args.force, with_postgres=not args.no_postgres)
+    build.build_all(force=args.force)
     return 0
 
 
@@ -45,7 +45,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ab = asub.add_parser("build", help="engine, base image, Go-built binaries, component, node "
                                        "and workload images (cached by pinned versions)")
     ab.add_argument("--force", action="store_true", help="rebuild every step")
-    ab.add_argument("--no-postgres", action="store_true", help="skip the PostgreSQL workload image")
     a.set_defaults(func=_airgap)
 
     c = subparsers.add_parser("cluster", help="a kind cluster from the air-gapped node image")
@@ -57,7 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="node image (default: the air-gapped one; 'stock' = kind's published "
                          "kindest/node, also via CHARTGATE_KIND_NODE_IMAGE)")
     cu.add_argument("--load", action="append", metavar="IMAGE", help="also `kind load` IMAGE")
-    cu.add_argument("--no-postgres", action="store_true", help="do not load the PostgreSQL image")
+    cu.add_argument("--no-postgres", action="store_true", help="do not load the PostgreSQL image "
+                    "(the air-gapped node image has it preloaded anyway)")
     cu.add_argument("--recreate", action="store_true", help="delete an existing cluster first")
     cd = csub.add_parser("down", help="delete the cluster; fail if anything is left behind")
     cd.add_argument("--name", default=default_name)

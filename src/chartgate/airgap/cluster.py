@@ -16,7 +16,7 @@ import yaml
 from chartgate import cache
 from chartgate.airgap import steps
 from chartgate.airgap.config import airgap, node_image, selected_node_image
-from chartgate.airgap.node import DEFAULT_CNI_MANIFEST
+from chartgate.airgap.node import DEFAULT_CNI_MANIFEST, preloaded
 from chartgate.tools import docker, kind
 from chartgate.util.deadline import poll_until
 
@@ -108,7 +108,7 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
                     record_volumes(name)
     # load first: the node's system pods start meanwhile, so the waits below mostly find them
     # ready (loading after them cost their whole start-up time on top)
-    refs = [r for r in load if r]
+    refs = [r for r in load if r and r not in preloaded(chosen)]
     if refs:
         with progress.step(f"kind load {len(refs)} image(s)"):
             kind.load_images(name, refs)

@@ -1,0 +1,70 @@
+"""The PostgreSQL workload image is preloaded into the air-gapped node image, so a new
+cluster does not ``kind load`` it: built before the node, part of the node's key, recorded
+in the node's label, and skipped by ``cluster up``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chartgate.airgap import base, binaries, build, cluster, images, node
+
+
+def test_postgres_is_built_before_the_node_and_preloaded(monkeypatch: pytest.MonkeyPatch,
+                                                         tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    def rec(name: str) -> Any:
+        return lambda *a, **kw: calls.append(name) and False
+
+    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path))
+    monkeypatch.setattr(build.engine, "ensure", lambda say, actions: "ok")
+    monkeypatch.setattr(base, "build", rec("base"))
+    monkeypatch.setattr(binaries, "build_tool", rec("go"))
+    monkeypatch.setattr(binaries, "build_pause", rec("pause"))
+    monkeypatch.setattr(binaries, "check_image_tags", lambda: [])
+    for name in ("build_component", "build_local_path", "build_netpol", "build_postgres"):
+        monkeypatch.setattr(images, name, rec(name))
+    monkeypatch.setattr(node, "build_rootfs", lambda force=False: (calls.append("rootfs") or False, "k"))
+    monkeypatch.setattr(node, "build_node", rec("node"))
+    build.build_all()
+    assert calls.index("build_postgres") < calls.index("node"), calls
+    assert images.postgres_tag() in node.preload_images()
+
+
+def test_node_key_follows_the_postgres_image(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("component_key", "local_path_key", "netpol_key"):
+        monkeypatch.setattr(images, name, lambda *a: "same")
+    monkeypatch.setattr(base, "key", lambda: "basekey")
+    monkeypatch.setattr(images, "postgres_key", lambda: "pg-1")
+    k1 = node.node_key("rootfs")
+    monkeypatch.setattr(images, "postgres_key", lambda: "pg-2")
+    assert node.node_key("rootfs") != k1, "a new PostgreSQL image rebuilds the node image"
+
+
+def test_preloaded_reads_the_node_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    labels = {("chartgate.local/kind-node:v1", node.PRELOADED_LABEL): "a:1,chartgate.local/postgres:15"}
+    monkeypatch.setattr(node.docker, "image_label", lambda ref, label: labels.get((ref, label)))
+    assert node.preloaded("chartgate.local/kind-node:v1") == {"a:1", "chartgate.local/postgres:15"}
+    assert node.preloaded("kindest/node:v1.34.0") == set(), "a stock node image preloads nothing of ours"
+
+
+def test_cluster_up_does_not_load_what_the_node_image_preloads(monkeypatch: pytest.MonkeyPatch,
+                                                                tmp_path: Path) -> None:
+    loaded: list[list[str]] = []
+    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path))
+    monkeypatch.setattr(cluster, "exists", lambda name: True)  # reuse: no kind create
+    monkeypatch.setattr(cluster, "selected_node_image", lambda image=None: "chartgate.local/kind-node:v1")
+    monkeypatch.setattr(cluster, "preloaded", lambda image: {"chartgate.local/postgres:15"})
+    monkeypatch.setattr(cluster.kind, "load_images", lambda name, refs: loaded.append(list(refs)))
+    monkeypatch.setattr(cluster.kind, "kubeconfig", lambda name: "apiVersion: v1\n")
+    for name in ("wait_node_ready", "wait_deployments", "wait_daemonsets"):
+        monkeypatch.setattr(cluster, name, lambda *a, **kw: "ok")
+    monkeypatch.setattr(cluster, "daemonset_exists", lambda *a: True)
+    import chartgate.airgap.engine as engine
+
+    monkeypatch.setattr(engine, "ensure", lambda say, actions: "ok")
+    cluster.up("c", load=["chartgate.local/postgres:15", "app:1"])
+    assert loaded == [["app:1"]], loaded
