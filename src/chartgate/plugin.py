@@ -17,6 +17,7 @@ import pytest
 from chartgate.pipeline import STATIC_STAGES, Gate, GateConfig
 from chartgate.render import Rendered
 from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE, TemplateArgs
+from chartgate.report import writers
 from chartgate.report.model import Finding, Report, Severity, StageResult
 from chartgate.scenario import Defaults, Scenario, ScenarioError, load_file
 
@@ -174,15 +175,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             if any(r.failed for r in run_level):
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
     report = Report(results=list(results))
-    sarif = config.getoption("--chartgate-sarif")
-    if sarif:
-        from chartgate.report import sarif as sarif_writer
-        sarif_writer.write(report, Path(sarif), base=Path(str(config.rootpath)),
-                           chart=gate.config.chart)
-    js = config.getoption("--chartgate-report")
-    if js:
-        from chartgate.report import json_out
-        json_out.write(report, Path(js))
+    writers.write_all(report, {"sarif": config.getoption("--chartgate-sarif"),
+                               "json": config.getoption("--chartgate-report")},
+                      writers.Options(root=Path(str(config.rootpath)), chart=gate.config.chart))
 
 
 # --- fixtures for Python tests ----------------------------------------------------------

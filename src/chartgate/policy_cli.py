@@ -13,10 +13,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from chartgate.report import writers
 from chartgate.report.model import Report, Severity, StageResult
 from chartgate.scenario import Defaults, load_dir
-
-FORMATS = ("text", "json", "junit", "sarif")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="policy directory (default: the built-in pack, chartgate/policies)")
     p.add_argument("--data", type=Path, action="append", default=None,
                    help="data file or directory (repeatable; default: <policies>/data)")
-    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--format", choices=writers.FORMATS, default="text")
     p.add_argument("--output", type=Path, default=None, help="write the report here (default: stdout)")
     p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the run too")
     p.add_argument("--show-notes", action="store_true",
@@ -65,35 +64,12 @@ def build_report(chart: Path, scenarios_dir: Path, policies: Path | None = None,
     return report
 
 
-def _write(report: Report, fmt: str, output: Path | None, chart: Path, show_notes: bool) -> None:
-    if fmt == "text":
-        from chartgate.report.text import render_text
-        text = render_text(report, show_notes=show_notes)
-    elif fmt == "json":
-        from chartgate.report.json_out import to_json
-        text = to_json(report)
-    elif fmt == "junit":
-        from chartgate.report.junit import to_junit_xml
-        text = to_junit_xml(report, suite_name="chartgate-policy")
-    else:
-        from chartgate.report import sarif
-        root = Path.cwd().resolve()
-        try:
-            base_dir = chart.resolve().relative_to(root).as_posix()
-        except ValueError:
-            base_dir = chart.resolve().as_posix()
-        text = sarif.to_sarif_json(report, base_dir, root)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
-
-
 def run(args: argparse.Namespace) -> int:
     report = build_report(args.chart, args.scenarios, args.policies, args.data,
                           use_cache=not args.no_cache)
-    _write(report, args.format, args.output, args.chart, args.show_notes)
+    writers.write(report, args.format, args.output,
+                  writers.Options(chart=args.chart, suite_name="chartgate-policy",
+                                  show_notes=args.show_notes))
     if args.output is not None or args.format != "text":
         c = report.counts()
         print(f"chartgate policy: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped",

@@ -1,1 +1,2 @@
-"""Result model and writers (text, JSON, JUnit, SARIF). Writers only read the model."""
+"""Result model and writers (text, JSON, JUnit, SARIF). Writers only read the model;
+front ends reach them through the registry in :mod:`chartgate.report.writers`."""

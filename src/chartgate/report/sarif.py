@@ -98,9 +98,17 @@ def write(report: Report, path: Path, base: Path | None = None, chart: Path | No
     and ``chart`` the chart directory: template URIs become ``<chart relative to base>/
     templates/x.yaml``. An explicit ``base_dir`` wins."""
     root = (base or Path.cwd()).resolve()
-    if not str(base_dir) and chart is not None:
-        try:
-            base_dir = Path(chart).resolve().relative_to(root).as_posix()
-        except ValueError:
-            base_dir = Path(chart).resolve().as_posix()
+    if not str(base_dir):
+        base_dir = chart_base_dir(chart, root)
     write_sarif(report, path, base_dir, root)
+
+
+def chart_base_dir(chart: Path | None, root: Path) -> str:
+    """The chart's directory relative to the repository root ``root`` (``deploy/helm/clockwork``),
+    absolute when it lies outside; ``""`` without a chart."""
+    if chart is None:
+        return ""
+    try:
+        return Path(chart).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(chart).resolve().as_posix()
