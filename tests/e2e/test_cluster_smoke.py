@@ -25,6 +25,7 @@ import pytest
 from chartgate.e2e.fixtures import e2e_kubeconfig, e2e_settings  # noqa: F401  (fixtures)
 from chartgate.e2e.images import load_into_kind
 from chartgate.e2e.settings import Settings
+from chartgate.e2e.waits import eventually
 from chartgate.tools.kube import Kube
 
 pytestmark = pytest.mark.e2e
@@ -35,22 +36,11 @@ T = TypeVar("T")
 
 
 def wait_for(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 2) -> T:
-    """Poll ``probe`` until it returns something truthy; wall-clock bounded."""
+    """Poll ``probe`` until it returns something truthy; wall-clock bounded. API server
+    hiccups are retried until the deadline; an AssertionError (a failed pod) fails at once."""
     from kubernetes.client.rest import ApiException
 
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            result = probe()
-            if result:
-                return result
-            last = result
-        except (ApiException, OSError) as exc:  # API server hiccups: retry until the deadline
-            last = exc
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not reached within {timeout:.0f}s (last: {str(last)[:500]})")
-        time.sleep(interval)
+    return eventually(what, probe, timeout=timeout, interval=interval, transient=(ApiException, OSError))
 
 
 class Cluster:

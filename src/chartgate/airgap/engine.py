@@ -16,6 +16,7 @@ from pathlib import Path
 from chartgate import cache, proc
 from chartgate.airgap import caps
 from chartgate.tools import apt, docker
+from chartgate.util.deadline import poll_until
 from chartgate.util.files import atomic_write
 
 DAEMON_JSON = Path(os.environ.get("CHARTGATE_DOCKER_DAEMON_JSON", "/etc/docker/daemon.json"))
@@ -87,11 +88,8 @@ def _dockerd_pid() -> int | None:
 
 
 def _wait_engine(timeout: float, log_file: Path | None) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if docker.engine_running():
-            return
-        time.sleep(1)
+    if poll_until(lambda: (docker.engine_running(), ""), timeout=timeout)[0]:
+        return
     tail = log_file.read_text()[-3000:] if log_file and log_file.exists() else ""
     raise docker.DockerUnavailable(f"dockerd did not answer within {timeout:.0f}s" +
                                    (f"; its log ends:\n{tail}" if tail else ""))

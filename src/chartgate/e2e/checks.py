@@ -6,15 +6,13 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from chartgate.e2e import http
 from chartgate.e2e.loadgen import LoopResult, Rollout
+from chartgate.e2e.waits import eventually
 from chartgate.tools.kube import Kube
 from chartgate.tools.kubectl import Kubectl
-from chartgate.util.deadline import poll_until
-
-T = TypeVar("T")
 
 GOOSE_APPLIED = re.compile(r"OK\s+0000[12]_\w+\.sql")
 GOOSE_DONE = re.compile(r"successfully migrated database to version: (\d+)")
@@ -33,23 +31,6 @@ SERVER = {"app": "clockwork", "component": "server"}
 
 def server_selector(release: str) -> dict[str, str]:
     return {"app.kubernetes.io/instance": release, "app.kubernetes.io/component": "server"}
-
-
-def eventually(what: str, fn: Callable[[], T | None], timeout: float = 30, interval: float = 1) -> T:
-    """Until ``fn`` returns something truthy; wall-clock bounded; the last value/exception
-    is in the failure message."""
-    got: list[T] = []
-
-    def check() -> tuple[bool, str]:
-        value = fn()
-        if value:
-            got.append(value)
-        return bool(value), str(value)
-
-    done, last, _ = poll_until(check, timeout=timeout, interval=interval, transient=(Exception,))
-    if not done:
-        raise AssertionError(f"{what}: not true within {timeout:g}s (last: {last[:600]})")
-    return got[-1]
 
 
 def get_ok(base: str, path: str, timeout: float = 30) -> http.Response:

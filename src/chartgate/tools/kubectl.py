@@ -17,13 +17,13 @@ import re
 import shutil
 import socket
 import subprocess
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from chartgate import proc
+from chartgate.util.deadline import poll_until
 from chartgate.util.durations import parse_duration
 
 
@@ -166,20 +166,23 @@ class Kubectl:
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("")
         process = proc.start(argv, log_file=log)
+
+        def forwarding() -> tuple[bool, str]:
+            text = log.read_text(errors="replace")
+            if re.search(rf"Forwarding from 127\.0\.0\.1:{port}", text) and _connectable(port):
+                return True, text
+            if process.poll() is not None:
+                if "address already in use" in text:
+                    raise _PortTaken(text)
+                raise KubectlError(f"`{' '.join(argv)}` exited with {process.returncode}: {text.strip()}")
+            return False, text
+
         try:
-            deadline = time.monotonic() + ready_timeout
-            while True:
-                text = log.read_text(errors="replace")
-                if re.search(rf"Forwarding from 127\.0\.0\.1:{port}", text) and _connectable(port):
-                    return process, argv, log
-                if process.poll() is not None:
-                    if "address already in use" in text:
-                        raise _PortTaken(text)
-                    raise KubectlError(f"`{' '.join(argv)}` exited with {process.returncode}: {text.strip()}")
-                if time.monotonic() > deadline:
-                    raise KubectlError(f"`{' '.join(argv)}` not forwarding after {ready_timeout:g}s: "
-                                       f"{text.strip() or '(no output)'}")
-                time.sleep(0.2)
+            done, text, _ = poll_until(forwarding, timeout=ready_timeout, interval=0.2)
+            if not done:
+                raise KubectlError(f"`{' '.join(argv)}` not forwarding after {ready_timeout:g}s: "
+                                   f"{text.strip() or '(no output)'}")
+            return process, argv, log
         except BaseException:
             proc.stop(process)
             raise

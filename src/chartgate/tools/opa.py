@@ -25,7 +25,6 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +37,7 @@ if TYPE_CHECKING:  # opa_client pulls in aiohttp (~0.3 s): imported when a serve
 
 from chartgate import proc
 from chartgate.tools import bootstrap
+from chartgate.util.deadline import Terminal, poll_until
 from chartgate.util.merge import Conflict, deep_merge
 
 FAILURE_RULE = re.compile(r"^(deny|violation)(_[a-zA-Z0-9]+)*$")
@@ -312,13 +312,16 @@ class OpaServer:
 
     def _wait_healthy(self) -> tuple[bool, str]:
         assert self._proc is not None and self._client is not None
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
-                return False, f"exited with code {self._proc.returncode}: {self._log_tail()}"
-            if self._client.check_health():
-                return True, ""
-            time.sleep(0.05)
+        process, client = self._proc, self._client
+
+        def healthy() -> tuple[bool, str]:
+            if process.poll() is not None:
+                raise Terminal(f"exited with code {process.returncode}: {self._log_tail()}")
+            return client.check_health(), ""
+
+        done, state, terminal = poll_until(healthy, timeout=self.start_timeout, interval=0.05)
+        if done or terminal:
+            return done, state
         return False, f"not healthy after {self.start_timeout:.0f}s: {self._log_tail()}"
 
     def _log_tail(self) -> str:
