@@ -39,6 +39,7 @@ class GateConfig:
     namespace: str = DEFAULT_NAMESPACE
     fail_on_warn: bool = False
     progress: bool = False
+    policy_data: tuple[Path, ...] | None = None  # data files/dirs (default: <policies>/data)
     policies: Path | None = None  # conftest-style policy dir (default: the built-in pack)
     base: str | None = None  # upgrade stage: git ref, chart directory or .tgz to upgrade from
 
@@ -68,7 +69,8 @@ def make_stage(name: str, config: GateConfig) -> Stage:
         return SnapshotStage(snap_dir, update=config.update_snapshots, ci=config.ci)
     if name == "policy":
         from chartgate.stages.policy import PolicyStage
-        return PolicyStage(policy_dir=config.policies, result_cache=config.use_cache)
+        return PolicyStage(policy_dir=config.policies, data=config.policy_data,
+                           result_cache=config.use_cache)
     if name == "upgrade":
         from chartgate.stages.upgrade import UpgradeStage
         return UpgradeStage(config.chart)

@@ -1,6 +1,7 @@
 """``chartgate policy``: render every scenario once and evaluate the Rego policies.
 
-Same engine and the same expectations as the pytest plugin's ``policy`` items: exit 0
+The same :class:`~chartgate.pipeline.Gate` as ``chartgate check`` with the policy stage
+alone, so the same renders, engine and expectations as the pytest plugin's ``policy`` items: exit 0
 when every scenario meets its policy expectation, 1 otherwise (``--fail-on-warn`` also
 fails on reported warnings), 2 on an error (chart, OPA, policy compile error).
 """
@@ -9,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
+from chartgate.pipeline import Gate, GateConfig
 from chartgate.report import writers
-from chartgate.report.model import Report, Severity, StageResult
-from chartgate.scenario import Defaults, load_dir
+from chartgate.report.model import Report, Severity
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,30 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_report(chart: Path, scenarios_dir: Path, policies: Path | None = None,
                  data: list[Path] | None = None, use_cache: bool = True) -> Report:
-    from chartgate.render import Renderer
-    from chartgate.stages.policy import PolicyEngine, PolicyStage
-    from chartgate.tools.helm import Helm
-
-    t0 = time.perf_counter()
-    scenarios = load_dir(scenarios_dir, Defaults(chart=chart.resolve()))
-    rendered = Renderer(Helm(), use_cache=use_cache).render_all(scenarios)
-    report = Report()
-    with PolicyStage(engine=PolicyEngine(policies, data)) as stage:
-        stage.prepare(rendered)
-        for sc in scenarios:
-            r = rendered[sc.name]
-            if not sc.wants("policy"):
-                report.results.append(StageResult("policy", sc.name,
-                                                  skipped=f"scenario {sc.name} does not run policy"))
-                continue
-            if not r.ok:
-                report.results.append(StageResult("policy", sc.name, skipped="scenario did not render"))
-                continue
-            t1 = time.perf_counter()
-            findings = stage.check(r)
-            report.results.append(StageResult("policy", sc.name, findings, time.perf_counter() - t1))
-    report.duration = time.perf_counter() - t0
-    return report
+    """The gate with the policy stage alone: every scenario rendered once, then evaluated."""
+    config = GateConfig(chart=chart.resolve(), scenarios=scenarios_dir.resolve(), stages=("policy",),
+                        policies=policies.resolve() if policies else None,
+                        policy_data=tuple(d.resolve() for d in data) if data is not None else None,
+                        use_cache=use_cache)
+    return Gate(config).run()
 
 
 def run(args: argparse.Namespace) -> int:
