@@ -24,11 +24,16 @@ from chartgate.e2e.images import AppImages
 from chartgate.e2e.loadgen import LoopResult, RequestLoop, Rollout, cover_rollout
 from chartgate.e2e.release import Release
 from chartgate.tools.kube import Kube
+from chartgate.util.merge import deep_merge
 
 RELEASE = "clockwork"
 N = names(RELEASE)
 REPLICAS = 2
 MIN_REQUESTS = 500  # inside each rollout window
+# Where a test is not about the chart's probe timings (the ConfigMap rollout, the test of the
+# rolling-update check), new pods turn Ready within a second instead of 5–10 s: the rollout is
+# the same, only shorter. Scenarios e and f keep the plan's probes.
+FAST_READINESS = {"deployment": {"readinessProbe": {"initialDelaySeconds": 0, "periodSeconds": 1}}}
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,9 @@ class HaRelease:
         return f"http://{N['service']}.{self.ns}.svc"
 
 
-def install_ha(releases: Releases, kube: Kube, ns: str) -> HaRelease:
-    rel = releases.new(RELEASE, ns, ("values-dev.yaml",), {"deployment": {"replicas": REPLICAS}})
+def install_ha(releases: Releases, kube: Kube, ns: str, extra_values: dict | None = None) -> HaRelease:
+    values = deep_merge({"deployment": {"replicas": REPLICAS}}, extra_values or {})
+    rel = releases.new(RELEASE, ns, ("values-dev.yaml",), values)
     rel.install(create_namespace=True)
     kube.wait_deployment_available(N["deployment"], ns, timeout=180)
     return HaRelease(rel, ns)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from rollouts import REPLICAS, HaRelease, N, image_values, install_ha
+from rollouts import FAST_READINESS, REPLICAS, HaRelease, N, image_values, install_ha
 
 from chartgate.e2e import http
 from chartgate.e2e.checks import get_ok, server_selector
@@ -25,7 +25,7 @@ RELEASE = "clockwork"
 
 @pytest.fixture(scope="module")
 def ha(releases: Releases, kube: Kube) -> Iterator[HaRelease]:
-    yield install_ha(releases, kube, NS)
+    yield install_ha(releases, kube, NS, FAST_READINESS)
 
 
 def test_i_configmap_change_rolls_pods(ha: HaRelease, watch: Releases, kube: Kube, kubectl: Kubectl,

@@ -18,12 +18,14 @@ mistake an operator must not make), so this one release is rendered with Helm's
 from __future__ import annotations
 
 import pytest
+from rollouts import FAST_READINESS
 
 from chartgate.e2e.checks import assert_clean_rollout, names, server_selector
 from chartgate.e2e.fixtures import Releases
 from chartgate.e2e.images import AppImages
 from chartgate.e2e.loadgen import RequestLoop, cover_rollout
 from chartgate.tools.kube import Kube, ObjRef
+from chartgate.util.merge import deep_merge
 
 pytestmark = pytest.mark.e2e
 
@@ -37,8 +39,8 @@ SKIP_SCHEMA = ["--skip-schema-validation"]
 def test_rolling_update_check_fails_on_broken_shutdown(releases: Releases, watch: Releases, kube: Kube,
                                                        app_imgs: AppImages, loadgen_image: str) -> None:
     repo, tag = AppImages.split(app_imgs.abrupt)
-    broken = {"deployment": {"replicas": 2, "preStopSleepSeconds": 0,
-                             "image": {"repository": repo, "tag": tag}}}
+    broken = deep_merge(FAST_READINESS, {"deployment": {"replicas": 2, "preStopSleepSeconds": 0,
+                                                        "image": {"repository": repo, "tag": tag}}})
     rel = releases.new(RELEASE, NS, ("values-dev.yaml",), broken)
     rel.install(create_namespace=True, extra=SKIP_SCHEMA)
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
