@@ -76,6 +76,15 @@ def _built_from(tag: str, source: str) -> bool:
     return docker.image_label(tag, SOURCE_LABEL) == source
 
 
+def _readable(ctx: Path) -> None:
+    """Modes the image needs (COPY keeps them): everything readable by the non-root user,
+    directories and ``bin/*`` executable — set here rather than in a ``RUN chmod`` layer,
+    which would store a second copy of every file in each image."""
+    for path in [ctx, *ctx.rglob("*")]:
+        executable = path.is_dir() or path.parent == ctx / "bin"
+        path.chmod(0o755 if executable else 0o644)
+
+
 def _fresh_dir(*parts: str) -> Path:
     # per process: parallel sessions (pytest-xdist workers) must not share a build context
     path = cache.subdir("e2e", *parts[:-1], f"{parts[-1]}-{os.getpid()}")
@@ -104,6 +113,7 @@ def build_double(app_dir: Path, version: str, tag: str, shutdown: str = "gracefu
     go.build_local(app_dir, ".", ctx / "bin" / "clockwork",
                    ldflags=f"-X main.version={version} -X main.shutdownMode={shutdown}")
     shutil.copy2(goose, ctx / "bin" / "goose")
+    _readable(ctx)
     try:
         return build_image_from_dir(ctx, tag, build_args={"VERSION": version},
                                     labels={SOURCE_LABEL: source})
