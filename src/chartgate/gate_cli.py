@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from chartgate.pipeline import STATIC_STAGES, Gate, GateConfig, summary
+from chartgate.pipeline import summary
 from chartgate.report.model import Report, Severity
 from chartgate.semver import version_bumped
 from chartgate.tools import git
@@ -32,41 +32,66 @@ def print_table(report: Report, stages: tuple[str, ...], out: Any = None) -> Non
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from chartgate import check
+    from chartgate.charts import ChartDefaults, parse_shard
+    from chartgate.k8s_schemas import missing_schemas_default
+
     stages = tuple(s for s in args.stages.split(",") if s)
     base = getattr(args, "base", None)
     if base and not getattr(args, "no_upgrade", False) and "upgrade" not in stages:
         stages = (*stages, "upgrade")
-    config = GateConfig(chart=Path(args.chart).resolve(), scenarios=Path(args.scenarios).resolve(),
-                        stages=stages, update_snapshots=args.update_snapshots,
-                        helm_tool=args.helm, use_cache=not args.no_cache, progress=True,
-                        fail_on_warn=args.fail_on_warn, base=base,
-                        policies=Path(args.policies).resolve() if args.policies else None)
-    gate = Gate(config)
-    report = gate.run()
-    print_table(report, stages)
+    api_versions = tuple(a for v in (getattr(args, "api_versions", None) or []) for a in v.split(",") if a)
+    opts = check.CheckOptions(
+        stages=stages, scenarios=Path(args.scenarios).resolve() if args.scenarios else None,
+        chart_defaults=ChartDefaults(kube_version=getattr(args, "kube_version", None),
+                                     api_versions=api_versions),
+        helm_tool=args.helm, use_cache=not args.no_cache, update_snapshots=args.update_snapshots,
+        fail_on_warn=args.fail_on_warn, policies=Path(args.policies).resolve() if args.policies else None,
+        base=base, changed_since=base if getattr(args, "changed", False) else None,
+        shard=parse_shard(getattr(args, "shard", None) or "1/1"),
+        crd_dirs=tuple(Path(d).resolve() for d in getattr(args, "crd_dir", None) or ()),
+        missing_schemas=getattr(args, "missing_schemas", None) or missing_schemas_default(), progress=True)
+    if getattr(args, "changed", False) and not base:
+        raise ValueError("--changed needs --base REF (the ref to compare with, e.g. origin/main)")
+    done = check.run(Path(args.chart), opts)
+    report = done.report
+    scenario_results = Report(results=[r for r in report.results if r.stage != check.UNITTEST])
+    ran = {r.stage for r in scenario_results.results}
+    print_table(scenario_results, tuple(s for s in stages if s in ran))
+    unit = [r for r in report.results if r.stage == check.UNITTEST]
+    if unit:
+        bad = sum(r.failed for r in unit)
+        print(f"\nhelm-unittest: {len(unit) - bad} of {len(unit)} tests passed")
     failures = [f for f in report.findings() if f.severity is Severity.ERROR]
     warnings = [f for f in report.findings() if f.severity is Severity.WARNING]
     for r in report.results:
         for f in r.findings:
-            if f.severity is Severity.ERROR or (f.severity is Severity.WARNING
-                                                and (args.fail_on_warn or r.stage == "upgrade")):
+            shown = args.fail_on_warn or r.stage in ("upgrade", "k8s-schema")
+            if f.severity is Severity.ERROR or (f.severity is Severity.WARNING and shown):
                 print(f"\n--- {r.scenario} [{r.stage}]\n{f.render()}")
     counts = report.counts()
-    print(f"\n{len(gate.scenarios)} scenarios, {counts['passed']} passed, {counts['failed']} failed, "
+    print(f"\n{done.scenarios} scenarios, {counts['passed']} passed, {counts['failed']} failed, "
           f"{counts['skipped']} skipped; {len(failures)} errors, {len(warnings)} warnings "
           f"in {report.duration:.2f}s")
-    base = Path.cwd()
+    charts_ = [p.chart.path for p in done.plans]
+    chart_dir = charts_[0] if len(charts_) == 1 and not any(p.prefix for p in done.plans) else None
+    _write_reports(args, report, chart_dir)
+    if opts.changed_since and not done.plans:
+        print(f"chartgate check: no chart changed since {base}; nothing to check")
+    failed = report.failed or (args.fail_on_warn and bool(warnings))
+    return 1 if failed else 0
+
+
+def _write_reports(args: argparse.Namespace, report: Report, chart: Path | None) -> None:
     if args.junit:
         from chartgate.report import junit
         junit.write(report, Path(args.junit))
     if args.sarif:
         from chartgate.report import sarif
-        sarif.write(report, Path(args.sarif), base=base, chart=config.chart)
+        sarif.write(report, Path(args.sarif), base=Path.cwd(), chart=chart)
     if args.json:
         from chartgate.report import json_out
         json_out.write(report, Path(args.json))
-    failed = report.failed or (args.fail_on_warn and bool(warnings))
-    return 1 if failed else 0
 
 
 def run_gate(args: argparse.Namespace) -> int:
@@ -104,10 +129,24 @@ def run_gate(args: argparse.Namespace) -> int:
     return run_check(args)
 
 
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--scenarios", default="tests/scenarios", help="scenario directory")
-    p.add_argument("--stages", default=",".join(STATIC_STAGES),
-                   help=f"comma-separated stages (default {','.join(STATIC_STAGES)}; add policy)")
+def _common(p: argparse.ArgumentParser, scenarios: str | None = "tests/scenarios") -> None:
+    from chartgate.check import DEFAULT_STAGES
+
+    p.add_argument("--scenarios", default=scenarios,
+                   help="scenario directory, besides the chart's defaults and ci/*-values.yaml"
+                        + (f" (default {scenarios})" if scenarios else ""))
+    p.add_argument("--stages", default=",".join(DEFAULT_STAGES),
+                   help=f"comma-separated stages (default {','.join(DEFAULT_STAGES)}; add policy)")
+    p.add_argument("--kube-version", help="Kubernetes version to render and validate for (like helm "
+                                          "template --kube-version; default: helm's)")
+    p.add_argument("--api-versions", action="append", metavar="API[,API]",
+                   help="extra capabilities, as helm template --api-versions (repeatable)")
+    p.add_argument("--crd-dir", action="append", metavar="DIR",
+                   help="CRD manifests giving custom resources a schema, besides the chart's crds/ "
+                        "(repeatable)")
+    p.add_argument("--missing-schemas", choices=("fail", "warn", "skip"),
+                   help="a kind no schema covers: fail, warn or skip "
+                        "(default: fail under CI=true, else warn)")
     p.add_argument("--helm", default="helm", help="pinned helm tool: helm (Helm 4) or helm3")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report")
@@ -119,11 +158,18 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: Any) -> None:
-    c = sub.add_parser("check", help="run the static gate over every scenario")
-    c.add_argument("chart", nargs="?", default="deploy/helm/clockwork")
+    c = sub.add_parser("check", help="check a chart, or every chart under a directory: its defaults, "
+                                     "ci/*-values.yaml, scenario files, helm-unittest suites")
+    c.add_argument("chart", nargs="?", default="deploy/helm/clockwork",
+                   help="a chart directory, or a directory of charts (a monorepo)")
     c.add_argument("--base", help="also run the upgrade stage: upgrade from this chart (a git ref, "
-                                  "a chart directory or a packaged .tgz)")
-    _common(c)
+                                  "a chart directory or a packaged .tgz); with --changed, the ref to "
+                                  "compare with")
+    c.add_argument("--changed", action="store_true",
+                   help="only charts changed since --base (chart-testing list-changed; a changed chart "
+                        "must bump its Chart.yaml version)")
+    c.add_argument("--shard", metavar="K/N", help="check only the K-th of N deterministic shares of the work")
+    _common(c, scenarios=None)
     c.set_defaults(func=run_check)
     g = sub.add_parser("gate", help="CI gate: require a Chart.yaml bump if the chart changed, then check")
     g.add_argument("chart", nargs="?", default="deploy/helm/clockwork")

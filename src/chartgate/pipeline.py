@@ -42,6 +42,8 @@ class GateConfig:
     policy_data: tuple[Path, ...] | None = None  # data files/dirs (default: <policies>/data)
     policies: Path | None = None  # conftest-style policy dir (default: the built-in pack)
     base: str | None = None  # upgrade stage: git ref, chart directory or .tgz to upgrade from
+    crd_dirs: tuple[Path, ...] = ()  # k8s-schema: CRD manifests besides each chart's crds/
+    missing_schemas: str = "fail"  # k8s-schema: a kind no schema covers: fail | warn | skip
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.stages if s not in ALL_STAGES]
@@ -59,7 +61,8 @@ def make_stage(name: str, config: GateConfig) -> Stage:
         return AssertionsStage()
     if name == "k8s-schema":
         from chartgate.stages.k8s_schema import K8sSchemaStage
-        return K8sSchemaStage(result_cache=config.use_cache)
+        return K8sSchemaStage(crd_schema_dir=config.crd_dirs, result_cache=config.use_cache,
+                              missing=config.missing_schemas)
     if name == "values-schema":
         from chartgate.stages.values_schema import ValuesSchemaStage
         return ValuesSchemaStage(result_cache=config.use_cache)
@@ -184,7 +187,8 @@ class Gate:
         sc = rendered.scenario
         if stage != "render" and not sc.wants(stage):
             return StageResult(stage, scenario, skipped=f"scenario {scenario} does not run {stage}")
-        if stage != "render" and not rendered.ok:
+        # values-schema needs no render: it says which values file broke a failed render
+        if stage not in ("render", "values-schema") and not rendered.ok:
             return StageResult(stage, scenario,
                                skipped="scenario did not render (see its render result)")
         t0 = time.perf_counter()

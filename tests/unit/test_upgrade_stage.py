@@ -386,6 +386,7 @@ def test_gate_base_head_1_fails_a_selector_change_with_a_patch_bump(
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
     shutil.copy(clone / "tests" / "scenarios" / "default.yaml", scenarios)
+    shutil.copy(REPO / "tests" / "scenarios" / "_defaults.yaml", scenarios)  # release clockwork
 
     code = main(["gate", str(chart), "--base", "HEAD~1", "--scenarios", str(scenarios), "--stages", "render"])
     out = capsys.readouterr().out

@@ -92,6 +92,11 @@ class Helm:
             argv += ["--values", f]
         return self._run("lint", argv).stdout
 
+    def dependency_build(self, chart: Path) -> str:
+        """``helm dependency build`` without refreshing repository indexes (offline for
+        ``file://`` dependencies); writes ``charts/*.tgz`` and ``Chart.lock`` in ``chart``."""
+        return self._run("dependency build", ["dependency", "build", str(chart), "--skip-refresh"]).stdout
+
     def unittest(self, chart: Path, junit: Path | None = None,
                  files: Sequence[str] = (), update_snapshots: bool = False) -> proc.Result:
         """Run helm-unittest (installed as a plugin dir, never via its download hook)."""
