@@ -132,7 +132,7 @@ def plan(path: Path, opts: CheckOptions, helm: Helm | None = None,
         label = charts.label(chart, found)
         p = ChartPlan(chart=chart, label=label, prefix=f"{label}:" if multi else "")
         plans.append(p)
-        if chart.path in changed:
+        if chart.path in changed and "upgrade" not in opts.stages:  # the upgrade stage checks it too
             p.chart_results.append(_version_result(changed[chart.path], p.prefix, label))
         if chart.library:
             say(f"{label}: library chart, rendered by the charts that depend on it")
@@ -186,9 +186,13 @@ def _stage_order(stage: str) -> int:
     return STAGES.index(stage) + 1 if stage in STAGES else 0
 
 
-def sort_results(results: Sequence[StageResult]) -> list[StageResult]:
+def result_key(stage: str, name: str) -> tuple[bool, str, int]:
     """The canonical order of a report: by result name, then stage (run-level results last)."""
-    return sorted(results, key=lambda r: (r.scenario == "(run)", r.scenario, _stage_order(r.stage)))
+    return (name.endswith("(run)"), name, _stage_order(stage))
+
+
+def sort_results(results: Sequence[StageResult]) -> list[StageResult]:
+    return sorted(results, key=lambda r: result_key(r.stage, r.scenario))
 
 
 def _absolute(result: StageResult, chart: Path) -> StageResult:
@@ -261,8 +265,14 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
         quiet(f"{', '.join(plans[i].label for i in group)}: {len(selected)} scenarios")
         gate.prepare()
         results.extend((owner[sc], gate.check(sc, stage)) for sc, stage in gate.items())
-        if run_level:
-            results.extend((group[0], r) for r in gate.finish())
+        if run_level:  # what Gate.finish does, over these charts' scenarios (not a directory's)
+            every = [s.name for i in group for s in plans[i].scenarios]
+            for name, stage in gate.stages.items():
+                finish = getattr(stage, "finish", None)
+                findings = finish(every) if finish is not None else []
+                if findings:
+                    label = f"{plans[group[0]].prefix}(run)" if len(group) == 1 else "(run)"
+                    results.append((group[0], StageResult(name, label, list(findings))))
         checked += len(selected)
         for stage in gate.stages.values():
             close = getattr(stage, "close", None)

@@ -83,15 +83,10 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _write_reports(args: argparse.Namespace, report: Report, chart: Path | None) -> None:
-    if args.junit:
-        from chartgate.report import junit
-        junit.write(report, Path(args.junit))
-    if args.sarif:
-        from chartgate.report import sarif
-        sarif.write(report, Path(args.sarif), base=Path.cwd(), chart=chart)
-    if args.json:
-        from chartgate.report import json_out
-        json_out.write(report, Path(args.json))
+    from chartgate.report import writers
+
+    writers.write_all(report, {"junit": args.junit, "sarif": args.sarif, "json": args.json},
+                      writers.Options(chart=chart))
 
 
 def run_gate(args: argparse.Namespace) -> int:
@@ -157,7 +152,24 @@ def _common(p: argparse.ArgumentParser, scenarios: str | None = "tests/scenarios
     p.add_argument("--policies", help="policy directory for the policy stage (default: the built-in pack)")
 
 
+def run_report_merge(args: argparse.Namespace) -> int:
+    from chartgate.check import result_key
+    from chartgate.report.merge import merge_files
+
+    fmt = merge_files([Path(p) for p in args.inputs], Path(args.output), result_key)
+    print(f"chartgate report merge: {len(args.inputs)} {fmt} reports → {args.output}")
+    return 0
+
+
 def register(sub: Any) -> None:
+    r = sub.add_parser("report", help="work with chartgate's report files")
+    rsub = r.add_subparsers(dest="report_cmd", required=True)
+    m = rsub.add_parser("merge", help="join the JUnit, SARIF or JSON reports of CI shards "
+                                      "(check --shard K/N)")
+    m.add_argument("inputs", nargs="+", help="one report per shard, all of one format")
+    m.add_argument("-o", "--output", required=True,
+                   help="the merged report; its name says the format (.xml, .sarif, .json)")
+    m.set_defaults(func=run_report_merge)
     c = sub.add_parser("check", help="check a chart, or every chart under a directory: its defaults, "
                                      "ci/*-values.yaml, scenario files, helm-unittest suites")
     c.add_argument("chart", nargs="?", default="deploy/helm/clockwork",
@@ -168,6 +180,8 @@ def register(sub: Any) -> None:
     c.add_argument("--changed", action="store_true",
                    help="only charts changed since --base (chart-testing list-changed; a changed chart "
                         "must bump its Chart.yaml version)")
+    c.add_argument("--no-upgrade", action="store_true",
+                   help="with --changed: no upgrade stage (only the Chart.yaml version bump is checked)")
     c.add_argument("--shard", metavar="K/N", help="check only the K-th of N deterministic shares of the work")
     _common(c, scenarios=None)
     c.set_defaults(func=run_check)
