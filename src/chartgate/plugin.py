@@ -23,6 +23,8 @@ from chartgate.scenario import Defaults, Scenario, ScenarioError, load_file
 
 GATE_KEY = pytest.StashKey[Gate]()
 RESULTS_KEY = pytest.StashKey[list[StageResult]]()
+UNITTEST_KEY = pytest.StashKey[bool]()
+UNITTEST_STAGE_KEY = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +62,8 @@ def gate_for(config: pytest.Config) -> Gate:
         base = _opt(config, "base") or None
         if base and "upgrade" not in stages:
             stages = (*stages, "upgrade")
+        config.stash[UNITTEST_KEY] = "unittest" in stages  # per chart, not per scenario: own items
+        stages = tuple(s for s in stages if s != "unittest")
         policies = _opt(config, "policies")
         gc = GateConfig(chart=(root / _opt(config, "chart")).resolve(),
                         scenarios=(root / _opt(config, "scenarios")).resolve(),
@@ -82,7 +86,72 @@ def _is_scenario_file(config: pytest.Config, path: Path) -> bool:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
     if _is_scenario_file(parent.config, file_path):
         return ScenarioFile.from_parent(parent, path=file_path)
+    if _is_suite_file(parent.config, file_path):
+        return UnittestSuiteFile.from_parent(parent, path=file_path)
     return None
+
+
+# --- the unittest stage: one item per helm-unittest test of the chart -----------------------
+def _suites(config: pytest.Config) -> list[Path]:
+    gate = gate_for(config)
+    if not config.stash[UNITTEST_KEY]:
+        return []
+    from chartgate.stages.unittest import suite_files
+
+    return [p.resolve() for p in suite_files(gate.config.chart)]
+
+
+def _is_suite_file(config: pytest.Config, path: Path) -> bool:
+    return path.name.endswith("_test.yaml") and path.resolve() in _suites(config)
+
+
+class UnittestSuiteFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        from chartgate.stages.unittest import discover
+
+        chart = gate_for(self.config).config.chart
+        tests, errors = discover(chart)
+        rel = self.path.resolve().relative_to(chart).as_posix()
+        for e in errors:
+            if e.file == rel:
+                raise self.CollectError(f"{self.path}: {e.message}")
+        for t in tests:
+            if t.file == rel:
+                yield UnittestItem.from_parent(self, name=f"{t.name}::unittest", test=t)
+
+
+class UnittestItem(pytest.Item):
+    def __init__(self, *, test: Any, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.test = test
+        self.add_marker(pytest.mark.chartgate_unittest)
+
+    def runtest(self) -> None:
+        config = self.config
+        if UNITTEST_STAGE_KEY not in config.stash:
+            from chartgate.charts import Chart, render_path
+            from chartgate.stages.unittest import UnittestStage
+
+            gate = gate_for(config)
+            chart = gate.config.chart
+            config.stash[UNITTEST_STAGE_KEY] = (UnittestStage(gate.renderer.helm),
+                                                render_path(Chart.load(chart), gate.renderer.helm))
+        stage, path = config.stash[UNITTEST_STAGE_KEY]
+        result = stage.result(self.test, path)
+        config.stash[RESULTS_KEY].append(result)
+        if result.failed:
+            raise ScenarioFailure(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ScenarioFailure):
+            r = excinfo.value.result
+            body = "\n\n".join(f.message for f in r.findings)
+            head = f"helm-unittest test {self.test.name!r} of suite {self.test.suite!r} ({self.path}) failed"
+            return f"{head}:\n{body}"
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"helm-unittest {self.test.suite} :: {self.test.name}"
 
 
 class ScenarioFile(pytest.File):
@@ -152,10 +221,17 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                                         f"{other.file} and {item.scenario.file}")
     if seen:
         gate_for(config).set_scenarios(list(seen.values()))
+        # the chart's suites run with its scenarios even though they live in the chart
+        collected = {item.path.resolve() for item in items if isinstance(item, UnittestItem)}
+        for suite in _suites(config):
+            if suite not in collected:
+                items.extend(i for i in UnittestSuiteFile.from_parent(session, path=suite).collect()
+                             if isinstance(i, pytest.Item))
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for stage in ("render", "assertions", "k8s_schema", "values_schema", "policy", "snapshot", "upgrade"):
+    for stage in ("render", "assertions", "k8s_schema", "values_schema", "policy", "snapshot", "upgrade",
+                  "unittest"):
         config.addinivalue_line("markers", f"chartgate_{stage}: chartgate {stage} stage item")
 
 
