@@ -22,9 +22,6 @@ from typing import Any, TypeVar
 
 import pytest
 
-from chartgate.e2e.fixtures import e2e_kubeconfig, e2e_settings  # noqa: F401  (fixtures)
-from chartgate.e2e.images import load_into_kind
-from chartgate.e2e.settings import Settings
 from chartgate.e2e.waits import eventually
 from chartgate.tools.kube import Kube
 
@@ -90,11 +87,10 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def smoke(smoke_image: str, e2e_kubeconfig: str, e2e_settings: Settings) -> Iterator[Cluster]:  # noqa: F811
+def smoke(smoke_image: str, e2e_kubeconfig: str) -> Iterator[Cluster]:
     """The stage's shared cluster (created by `chartgate cluster up`, or by the
     ``kind_cluster`` fixture), namespace ``smoke``: a second cluster beside it would cost
     two minutes of both cores while the other workers install their releases."""
-    load_into_kind(e2e_settings.cluster, [smoke_image])
     cl = Cluster(Path(e2e_kubeconfig))
     kube = Kube.from_kubeconfig(e2e_kubeconfig)
     if kube.namespace_exists(NS):  # a leftover of an interrupted run

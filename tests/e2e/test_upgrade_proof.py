@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from chartgate import upgrade_rules as R
-from chartgate.e2e.fixtures import e2e_kubeconfig, e2e_settings, helm_tool, kube  # noqa: F401
+from chartgate.e2e.fixtures import LocalImages
 from chartgate.pipeline import Gate, GateConfig
 from chartgate.report.model import Finding, Severity
 from chartgate.tools.helm import Helm, HelmError
@@ -73,8 +73,15 @@ def _predicted(base: Path, head: Path, tmp_path: Path) -> list[Finding]:
     return [f for f in report.findings() if f.severity is Severity.ERROR]
 
 
+@pytest.fixture(scope="module")
+def cluster_images(local_images: LocalImages) -> list[str]:
+    """The images the charts are rewritten to, in the cluster (a node image that does not
+    preload PostgreSQL gets it loaded)."""
+    return local_images.load(_cluster_images())
+
+
 @pytest.fixture
-def namespace(kube: Kube) -> Iterator[str]:  # noqa: F811
+def namespace(kube: Kube, cluster_images: list[str]) -> Iterator[str]:
     name = f"upgrade-proof-{secrets.token_hex(4)}"
     yield name
     kube.delete_namespace(name)
@@ -87,7 +94,7 @@ def _install(helm: Helm, kubeconfig: str, chart: Path, namespace: str, *, upgrad
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_the_api_refuses_what_the_stage_flags(case: str, tmp_path: Path, namespace: str,
-                                               helm_tool: Helm, e2e_kubeconfig: str) -> None:  # noqa: F811
+                                               helm_tool: Helm, e2e_kubeconfig: str) -> None:
     obj, path, words = REFUSED[case]
     base, head = _pair(case, tmp_path / "charts")
     [finding] = _predicted(base, head, tmp_path)
@@ -119,8 +126,8 @@ def _volume_job(api: Kube, namespace: str, name: str, claim: str, script: str) -
     return api.logs(pod.metadata.name, namespace)
 
 
-def test_a_renamed_pvc_upgrades_cleanly_and_loses_the_data(tmp_path: Path, namespace: str, kube: Kube,  # noqa: F811
-                                                           helm_tool: Helm, e2e_kubeconfig: str) -> None:  # noqa: F811
+def test_a_renamed_pvc_upgrades_cleanly_and_loses_the_data(tmp_path: Path, namespace: str, kube: Kube,
+                                                           helm_tool: Helm, e2e_kubeconfig: str) -> None:
     base, head = _pair("pvc-rename", tmp_path / "charts")
     [finding] = _predicted(base, head, tmp_path)
     assert (finding.rule, finding.object) == ("data-loss", "PersistentVolumeClaim/demo-files")

@@ -1,4 +1,5 @@
-"""chartgate.e2e.docs: the documented helm commands the kind stage runs verbatim."""
+"""chartgate.e2e.docs: the documented helm commands the kind stage runs verbatim (here:
+the clockwork chart's docs)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from chartgate.e2e.docs import DocsError, HelmCommand, documented, documented_he
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "deploy" / "README.md", ROOT / "docs" / "deployment.md"]
+CHART = "./deploy/helm/clockwork"
 DEV_INSTALL = ("helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml "
                "-n clockwork")
 
@@ -31,7 +33,7 @@ def test_parse_dev_install() -> None:
 ])
 def test_parse_rejects(line: str, error: str) -> None:
     with pytest.raises(DocsError, match=error):
-        HelmCommand.parse(line)
+        HelmCommand.parse(line, CHART)
 
 
 def test_wait_flag_is_seen() -> None:
@@ -53,5 +55,5 @@ def test_documented_finds_one_line_in_code_blocks(tmp_path: Path) -> None:
 
 
 def test_the_docs_print_the_dev_install_alike() -> None:
-    cmd = documented_helm(DOCS, DEV_INSTALL)
+    cmd = documented_helm(DOCS, DEV_INSTALL, CHART)
     assert cmd.create_namespace and not cmd.wait and cmd.values_files == ("values-dev.yaml",)

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from chartgate.e2e.checks import assert_clean_rollout, assert_migrated_once, goose_versions
-from chartgate.e2e.loadgen import STOP_BY_TEST, LoopResult, RequestLoop, Rollout
+from chartgate.e2e.loadgen import STOP_BY_TEST, LoopResult, RequestLoop, Rollout, assert_clean_rollout
 from chartgate.tools.kube import HttpAnswer
 
 T0 = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
@@ -96,30 +95,3 @@ def test_stop_posts_the_window_to_the_control_port() -> None:
     ((pod, ns, port, path, method),) = kube.calls
     assert (pod, ns, port, method) == ("lg-pod", "ns", 8081, "POST")
     assert path.startswith("/stop?reason=every+old+pod+gone+%282%29&from=2026-01-01T12%3A00%3A02.000000Z")
-
-
-def test_goose_versions_and_applied_once() -> None:
-    versions = goose_versions(lambda sql: "0|1\n1|1\n2|1\n")
-    assert versions == {0: 1, 1: 1, 2: 1}
-    assert_migrated_once(versions, "db", at_least=2, before={0: 1, 1: 1})
-    with pytest.raises(AssertionError, match="more than once"):
-        assert_migrated_once({0: 1, 1: 2}, "db")
-    with pytest.raises(AssertionError, match="no longer recorded"):
-        assert_migrated_once({0: 1, 1: 1}, "db", before={0: 1, 1: 1, 2: 1})
-    with pytest.raises(AssertionError, match="want >= 2"):
-        assert_migrated_once({0: 1, 1: 1}, "db", at_least=2)
-
-
-def test_real_image_mode_needs_a_second_different_image() -> None:
-    from pathlib import Path
-
-    from chartgate.e2e.settings import Settings
-
-    def settings(image: str | None, nxt: str | None) -> Settings:
-        return Settings(real_image=image, real_image_next=nxt, kubeconfig=None, cluster="c",
-                        artifacts=Path("a"))
-
-    assert settings(None, None).real_image_problem() is None
-    assert "needs CLOCKWORK_E2E_IMAGE_NEXT" in (settings("srv:1", None).real_image_problem() or "")
-    assert "rolls nothing" in (settings("srv:1", "srv:1").real_image_problem() or "")
-    assert settings("srv:1", "srv:2").real_image_problem() is None

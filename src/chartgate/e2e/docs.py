@@ -1,4 +1,4 @@
-"""Helm commands as the docs print them (``deploy/README.md``, ``docs/deployment.md``).
+"""Helm commands as a chart's docs print them (e.g. ``deploy/README.md``).
 
 A scenario that claims to run "the documented command" finds it in the docs' fenced code
 blocks by its beginning and splits it like a shell would, so the test runs what a reader
@@ -17,8 +17,6 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-
-CHART = "./deploy/helm/clockwork"  # the chart path every documented command uses
 
 
 class DocsError(AssertionError):
@@ -64,13 +62,15 @@ class HelmCommand:
     wait: bool = False
 
     @classmethod
-    def parse(cls, line: str) -> HelmCommand:
+    def parse(cls, line: str, chart_path: str | None = None) -> HelmCommand:
+        """Parse one documented line; with ``chart_path`` (e.g. ``./deploy/helm/clockwork``)
+        the command must name exactly that chart. Values files must be in the chart's directory."""
         argv = shlex.split(line)
         if len(argv) < 4 or argv[0] != "helm" or argv[1] not in ("install", "upgrade"):
             raise DocsError(f"not a `helm install|upgrade RELEASE CHART` command: {line}")
         action, release, chart = argv[1:4]
-        if chart != CHART:
-            raise DocsError(f"documented chart path {chart!r} is not {CHART!r}: {line}")
+        if chart_path is not None and chart != chart_path:
+            raise DocsError(f"documented chart path {chart!r} is not {chart_path!r}: {line}")
         namespace: str | None = None
         files: list[str] = []
         sets: list[str] = []
@@ -84,8 +84,8 @@ class HelmCommand:
                 raise DocsError(f"{flag} without a value: {line}")
             if flag in ("-f", "--values"):
                 path = PurePosixPath(str(value))
-                if path.parent != PurePosixPath(CHART):
-                    raise DocsError(f"values file {value} is not in the chart directory {CHART}: {line}")
+                if path.parent != PurePosixPath(chart):
+                    raise DocsError(f"values file {value} is not in the chart directory {chart}: {line}")
                 files.append(path.name)
                 i += 2
             elif flag in ("-n", "--namespace"):
@@ -109,11 +109,12 @@ class HelmCommand:
         return [a for kv in (*self.sets, *more) for a in ("--set", kv)]
 
 
-def documented_helm(docs: list[Path], prefix: str) -> HelmCommand:
+def documented_helm(docs: list[Path], prefix: str, chart_path: str | None = None) -> HelmCommand:
     """The command starting with ``prefix``, which every file in ``docs`` must print
-    identically (deploy/README.md and docs/deployment.md must match command by command)."""
+    identically (e.g. deploy/README.md and docs/deployment.md match command by command);
+    ``chart_path`` as in :meth:`HelmCommand.parse`."""
     lines = {doc: documented(doc, prefix) for doc in docs}
     if len(set(lines.values())) != 1:
         raise DocsError("the docs print different commands for "
                         f"{prefix!r}: " + "; ".join(f"{d}: {ln}" for d, ln in lines.items()))
-    return HelmCommand.parse(next(iter(lines.values())))
+    return HelmCommand.parse(next(iter(lines.values())), chart_path)

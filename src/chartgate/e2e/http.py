@@ -8,6 +8,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from chartgate.e2e.waits import eventually
+
 
 @dataclass
 class Response:
@@ -44,3 +46,12 @@ def get(url: str, **kw: Any) -> Response:
 
 def post(url: str, data: Any, **kw: Any) -> Response:
     return request(url, "POST", data=data, **kw)
+
+
+def get_ok(base: str, path: str, timeout: float = 30) -> Response:
+    """``GET base+path`` until it answers 200 (wall-clock bounded); that answer."""
+    def attempt() -> Response | None:
+        r = get(base + path, timeout=5)
+        return r if r.status == 200 else None
+
+    return eventually(f"GET {path} -> 200 via {base}", attempt, timeout=timeout)

@@ -1,5 +1,6 @@
-"""The bounded in-cluster request loop: a Job running ``tests/e2e/loadgen`` against a
-release's Service while the test changes the release (upgrade, rollback, set image).
+"""The bounded in-cluster request loop: a Job running the load generator (Go source in
+``chartgate/e2e/files/loadgen``, image: the ``loadgen_image`` fixture) against a release's
+Service while the test changes the release (upgrade, rollback, set image).
 
 The loop behaves like real clients: kept-alive connections, GETs of the readiness
 endpoint and a share of POST writes (each created row is read back at the end); a
@@ -11,7 +12,7 @@ bounded in count (``max_requests``) and time (``max_duration``; the Job also has
 ``activeDeadlineSeconds``).
 
 :func:`cover_rollout` runs one change under a started loop; :meth:`LoopResult.problems`
-lists what makes a covered rollout unclean (used by :func:`chartgate.e2e.checks.assert_clean_rollout`).
+lists what makes a covered rollout unclean (:func:`assert_clean_rollout` asserts there is nothing).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from chartgate.util.deadline import Terminal, poll_until
 
 _ids = itertools.count(1)
 RESULT_PREFIX = "LOADGEN_RESULT "
-STOP_BY_TEST = "stopped by the test: "  # tests/e2e/loadgen StopByTest
+STOP_BY_TEST = "stopped by the test: "  # the load generator's StopByTest
 CONTROL_PORT = 8081
 
 
@@ -329,3 +330,13 @@ def cover_rollout(loop: RequestLoop, kube: Kube, deployment: str, namespace: str
     rollout = Rollout(start, end, sorted(old.values()), f"every old pod gone ({len(old)})")
     loop.stop(rollout.reason, start, end)
     return loop.result(), rollout
+
+
+def assert_clean_rollout(res: LoopResult, rollout: Rollout, phase: str, min_requests: int = 500,
+                         writes: bool = True) -> None:
+    """A rollout covered by the request loop was clean (:meth:`LoopResult.problems`)."""
+    print(f"[{phase}] rollout {rollout.seconds:.1f}s (old pods {rollout.old_pods}); "
+          f"request loop: {res.summary()}")
+    problems = res.problems(rollout, min_requests, writes=writes)
+    assert not problems, (f"{phase}: the rollout was not clean under the request loop:\n  - "
+                          + "\n  - ".join(problems) + f"\n{res.summary()}")

@@ -1,13 +1,16 @@
-"""A Helm release of the chart under test, driven through :class:`chartgate.tools.helm.Helm`.
+"""Helm releases of the chart under test, driven through :class:`chartgate.tools.helm.Helm`.
 
-Value overrides are written to a YAML file per operation (types survive, no ``--set``
-escaping) and passed after the release's base values files, so a scenario reads like
-the docs: ``helm install clockwork ./deploy/helm/clockwork -f values-dev.yaml -n clockwork
---create-namespace`` plus the few settings the test environment needs (local images).
+:class:`Release` is one release; value overrides are written to a YAML file per
+operation (types survive, no ``--set`` escaping) and passed after the release's base
+values files, so a test reads like the docs: ``helm install web ./chart -f
+values-dev.yaml -n web --create-namespace`` plus the few settings the test environment
+needs (local images). :class:`Releases` (the ``releases`` fixture) makes each release in
+its own namespace, with what :class:`ReleaseOptions` sets on every one, and cleans up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,7 +20,9 @@ from typing import Any
 
 import yaml
 
+from chartgate.e2e import diagnostics
 from chartgate.tools.helm import Helm, HelmError
+from chartgate.tools.kube import Kube
 from chartgate.util.durations import parse_duration
 from chartgate.util.merge import deep_merge
 
@@ -126,3 +131,70 @@ class Release:
 
     def timings(self) -> str:
         return ", ".join(f"{op.action} {op.seconds}s" for op in self.log)
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    """What a chart's tests set on every release: override the ``release_options`` fixture.
+
+    ``values`` go to every release (e.g. the locally built images); ``namespace_values``
+    gives values that depend on the release's namespace (a chart that names its namespace
+    in a value); ``explain`` is what a failed helm command appends to its error — by
+    default the namespace's pods that are not Ready or restarted and its Warning events.
+    """
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    namespace_values: Callable[[str], Mapping[str, Any]] | None = None
+    explain: Callable[[Kube, str, str], str] | None = None  # (kube, release, namespace) -> text
+
+
+@dataclass
+class Releases:
+    """Creates releases (each in its own namespace) and cleans them up."""
+
+    helm: Helm
+    kube: Kube
+    chart: Path | None  # the default chart (None: every release names its chart)
+    kubeconfig: str
+    workdir: Path
+    options: ReleaseOptions = field(default_factory=ReleaseOptions)
+    helm_timeout: str = "4m"
+    made: list[Release] = field(default_factory=list)
+    namespaces: list[str] = field(default_factory=list)
+
+    def new(self, name: str, namespace: str, values_files: tuple[str, ...] = (),
+            values: Mapping[str, Any] | None = None, chart: Path | None = None) -> Release:
+        """A release ``name`` of ``chart`` (default: the session's chart) in ``namespace``,
+        which is deleted first when a leftover of an interrupted run holds it.
+        ``values_files`` are relative to the chart."""
+        chart = chart or self.chart
+        if chart is None:
+            raise ValueError(f"release {name}: no chart given and no default chart "
+                             "(set CHARTGATE_E2E_CHART or override the chart_dir fixture)")
+        if self.kube.namespace_exists(namespace):
+            self.kube.delete_namespace(namespace, wait=True, timeout=120)
+        opts = self.options
+        env = deep_merge(opts.values, opts.namespace_values(namespace) if opts.namespace_values else {})
+        rel = Release(self.helm, chart, name, namespace, self.kubeconfig, self.workdir,
+                      values_files=[str(chart / f) for f in values_files],
+                      values=deep_merge(env, values or {}))
+        explain = opts.explain
+        rel.on_error = ((lambda: explain(self.kube, name, namespace)) if explain
+                        else (lambda: diagnostics.culprit_summary(self.kube, namespace)))
+        rel.timeout = self.helm_timeout
+        self.made.append(rel)
+        self.watch_namespace(namespace)
+        return rel
+
+    def watch_namespace(self, namespace: str) -> None:
+        """Clean ``namespace`` up afterwards, and dump it when the test fails."""
+        if namespace not in self.namespaces:
+            self.namespaces.append(namespace)
+
+    def cleanup(self) -> None:
+        for rel in self.made:
+            with contextlib.suppress(Exception):
+                rel.uninstall(timeout="1m")
+        for ns in self.namespaces:
+            with contextlib.suppress(Exception):
+                self.kube.delete_namespace(ns)

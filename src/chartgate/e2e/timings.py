@@ -31,6 +31,6 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not TIMINGS:
         return
-    terminalreporter.section("clockwork e2e timings")
+    terminalreporter.section("e2e timings")
     for name, seconds in TIMINGS:
         terminalreporter.write_line(f"{seconds:7.1f}s  {name}")

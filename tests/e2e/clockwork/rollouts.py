@@ -18,11 +18,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chartgate.e2e.checks import names, server_selector
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.images import AppImages
+from contract import names, server_selector
+from double import AppImages
+
 from chartgate.e2e.loadgen import LoopResult, RequestLoop, Rollout, cover_rollout
-from chartgate.e2e.release import Release
+from chartgate.e2e.release import Release, Releases
 from chartgate.tools.kube import Kube
 from chartgate.util.merge import deep_merge
 

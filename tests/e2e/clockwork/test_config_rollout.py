@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from contract import server_selector
+from double import AppImages
 from rollouts import FAST_READINESS, REPLICAS, HaRelease, N, image_values, install_ha
 
 from chartgate.e2e import http
-from chartgate.e2e.checks import get_ok, server_selector
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.images import AppImages
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 

@@ -16,23 +16,22 @@ import base64
 from collections.abc import Iterator
 
 import pytest
-
-from chartgate.e2e.checks import (
+from contract import (
     SERVER,
     assert_goose_applied,
     assert_migrated_once,
     assert_project_readable,
-    eventually,
-    get_ok,
     goose_versions,
     migration_log,
     names,
     psql_incluster,
     write_project,
 )
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.images import AppImages
-from chartgate.e2e.release import Release
+from double import AppImages
+
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.release import Release, Releases
+from chartgate.e2e.waits import eventually
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 

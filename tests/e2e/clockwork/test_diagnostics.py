@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from contract import names
 
 from chartgate.e2e import diagnostics
-from chartgate.e2e.checks import names
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.release import ReleaseError
+from chartgate.e2e.release import ReleaseError, Releases
 from chartgate.tools.kube import Kube
 
 pytestmark = pytest.mark.e2e

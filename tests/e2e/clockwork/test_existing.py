@@ -23,19 +23,20 @@ import re
 import uuid
 
 import pytest
-
-from chartgate.e2e import http
-from chartgate.e2e.checks import (
+from contract import (
     assert_goose_applied,
     assert_migrated_once,
-    get_ok,
     goose_versions,
     migration_log,
     names,
     server_selector,
 )
-from chartgate.e2e.fixtures import ExternalPostgres, Releases
-from chartgate.e2e.images import AppImages
+from double import AppImages
+from external_db import ExternalPostgres
+
+from chartgate.e2e import http
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 

@@ -18,19 +18,20 @@ version recorded once, unchanged by the failed upgrade — not by the double's f
 from __future__ import annotations
 
 import pytest
-
-from chartgate.e2e import http
-from chartgate.e2e.checks import (
+from contract import (
     assert_goose_applied,
     assert_migrated_once,
-    get_ok,
     goose_versions,
     migration_log_from_init,
     names,
     server_selector,
 )
-from chartgate.e2e.fixtures import ExternalPostgres, Releases
-from chartgate.e2e.images import AppImages
+from double import AppImages
+from external_db import ExternalPostgres
+
+from chartgate.e2e import http
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.release import Releases
 from chartgate.tools.helm import HelmError
 from chartgate.tools.kube import Kube, ObjRef, pod_ready, restart_count
 from chartgate.tools.kubectl import Kubectl

@@ -38,11 +38,11 @@ from typing import Any
 
 import pytest
 import yaml
+from contract import CHART_PATH, assert_goose_applied, migration_log, names
 
-from chartgate.e2e.checks import assert_goose_applied, get_ok, migration_log, names
 from chartgate.e2e.docs import HelmCommand, documented_helm
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.release import Release
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.release import Release, Releases
 from chartgate.tools.kube import Kube, ObjRef, job_state
 from chartgate.tools.kubectl import Kubectl
 from chartgate.util.deadline import Terminal
@@ -85,7 +85,7 @@ def _job_when_helm_returned(kube: Kube, cmd: HelmCommand, seconds: float) -> Ret
 @pytest.fixture(scope="module")
 def nowait(request: pytest.FixtureRequest, releases: Releases, kube: Kube) -> NoWait:
     docs = _docs(Path(str(request.config.rootpath)))
-    cmd = documented_helm(docs, DEV_INSTALL)
+    cmd = documented_helm(docs, DEV_INSTALL, CHART_PATH)
     assert not cmd.wait and cmd.create_namespace, f"the documented dev install changed: {cmd.line}"
     rel = releases.new(cmd.release, NS, cmd.values_files)
     t0 = time.monotonic()
@@ -119,7 +119,7 @@ def test_g_without_wait(nowait: NoWait, watch: Releases, kube: Kube, kubectl: Ku
         assert health.get("status") == "ok" and health.get("database") == "ok", f"/api/health: {health}"
 
     # helm upgrade … (no --wait), then kubectl rollout status
-    up = documented_helm(nowait.docs, DEV_UPGRADE)
+    up = documented_helm(nowait.docs, DEV_UPGRADE, CHART_PATH)
     assert not up.wait and up.values_files == nowait.install.cmd.values_files, up.line
     before = nowait.install.job.metadata.uid
     t0 = time.monotonic()

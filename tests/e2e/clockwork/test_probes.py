@@ -17,11 +17,11 @@ defaults) so the scenario takes seconds, not minutes.
 from __future__ import annotations
 
 import pytest
+from contract import names, server_selector
+from double import AppImages
 
-from chartgate.e2e.checks import eventually, names, server_selector
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.images import AppImages
-from chartgate.e2e.release import Release
+from chartgate.e2e.release import Release, Releases
+from chartgate.e2e.waits import eventually
 from chartgate.tools.kube import Kube, ObjRef, restart_count
 from chartgate.util.merge import deep_merge
 

@@ -49,10 +49,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from contract import names, server_selector
+from external_db import ExternalPostgres
 
-from chartgate.e2e.checks import names, server_selector
-from chartgate.e2e.fixtures import ExternalPostgres, Releases
 from chartgate.e2e.loadgen import LoopResult
+from chartgate.e2e.release import Releases
 from chartgate.e2e.settings import missing
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl

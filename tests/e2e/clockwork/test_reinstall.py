@@ -23,10 +23,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from contract import CHART_PATH, assert_project_readable, names, server_selector, write_project
 
-from chartgate.e2e.checks import assert_project_readable, get_ok, names, server_selector, write_project
 from chartgate.e2e.docs import HelmCommand, documented_helm
-from chartgate.e2e.fixtures import Releases
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef, pod_ready
 from chartgate.tools.kubectl import Kubectl
 
@@ -41,7 +42,8 @@ AUTH_FAILED = "password authentication failed"
 
 
 def _dev_install(root: Path) -> HelmCommand:
-    return documented_helm([root / "deploy" / "README.md", root / "docs" / "deployment.md"], DEV_INSTALL)
+    return documented_helm([root / "deploy" / "README.md", root / "docs" / "deployment.md"], DEV_INSTALL,
+                           CHART_PATH)
 
 
 def test_c_uninstall_and_reinstall(request: pytest.FixtureRequest, releases: Releases, watch: Releases,

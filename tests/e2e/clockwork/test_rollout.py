@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Iterator
 
 import pytest
+from double import AppImages
 from rollouts import (
     MIN_REQUESTS,
     HaRelease,
@@ -29,9 +30,9 @@ from rollouts import (
     serving_images,
 )
 
-from chartgate.e2e.checks import assert_clean_rollout, get_ok
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.images import AppImages
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.loadgen import assert_clean_rollout
+from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 

@@ -6,7 +6,7 @@ The contract double's broken-shutdown variant (``clockwork:1.0.0-abrupt``, built
 once) is installed with two replicas and the chart's preStop sleep set to 0, so nothing
 keeps a pod serving until the Service has stopped sending it traffic. A rollout (a
 ConfigMap value changed through ``helm upgrade``) under the same request loop and the
-same check as scenario e (:func:`chartgate.e2e.checks.assert_clean_rollout`) must then
+same check as scenario e (:func:`chartgate.e2e.loadgen.assert_clean_rollout`) must then
 raise, naming failed requests. The variant always comes from the double: it tests the
 stage's own check, whichever server image the stage runs against.
 
@@ -18,12 +18,12 @@ mistake an operator must not make), so this one release is rendered with Helm's
 from __future__ import annotations
 
 import pytest
+from contract import names, server_selector
+from double import AppImages
 from rollouts import FAST_READINESS
 
-from chartgate.e2e.checks import assert_clean_rollout, names, server_selector
-from chartgate.e2e.fixtures import Releases
-from chartgate.e2e.images import AppImages
-from chartgate.e2e.loadgen import RequestLoop, cover_rollout
+from chartgate.e2e.loadgen import RequestLoop, assert_clean_rollout, cover_rollout
+from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.util.merge import deep_merge
 

@@ -32,12 +32,13 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from contract import CHART_PATH, assert_goose_applied, migration_log, names, server_selector
+from external_db import ExternalPostgres
 
 from chartgate.e2e import http
-from chartgate.e2e.checks import assert_goose_applied, get_ok, migration_log, names, server_selector
 from chartgate.e2e.docs import HelmCommand, documented_helm
-from chartgate.e2e.fixtures import ExternalPostgres, Releases
-from chartgate.e2e.release import ReleaseError
+from chartgate.e2e.http import get_ok
+from chartgate.e2e.release import ReleaseError, Releases
 from chartgate.tools.helm import HelmError
 from chartgate.tools.kube import Kube, ObjRef, pod_ready
 from chartgate.tools.kubectl import Kubectl
@@ -56,7 +57,7 @@ MISSING_TIMEOUT, MISSING_SECONDS = "2m", 120  # the helm timeout the missing-Sec
 
 
 def _documented(root: Path, prefix: str) -> HelmCommand:
-    return documented_helm([root / "deploy" / "README.md"], prefix)
+    return documented_helm([root / "deploy" / "README.md"], prefix, CHART_PATH)
 
 
 def _env_from(containers: list) -> list[tuple[str, str, bool]]:

@@ -37,10 +37,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from chartgate.e2e import history
-from chartgate.e2e.checks import (
-    assert_clean_rollout,
+from contract import (
     assert_migrated_once,
     assert_project_readable,
     goose_versions,
@@ -48,9 +45,12 @@ from chartgate.e2e.checks import (
     server_selector,
     write_project,
 )
-from chartgate.e2e.fixtures import ExternalPostgres, Releases
-from chartgate.e2e.images import AppImages
-from chartgate.e2e.loadgen import RequestLoop, cover_rollout
+from double import AppImages
+from external_db import ExternalPostgres
+
+from chartgate.e2e import history
+from chartgate.e2e.loadgen import RequestLoop, assert_clean_rollout, cover_rollout
+from chartgate.e2e.release import Releases
 from chartgate.e2e.settings import Settings
 from chartgate.tools.kube import Kube
 from chartgate.tools.kubectl import Kubectl

@@ -1,5 +1,6 @@
-"""Checks shared by the clockwork scenarios: object names, migrations (goose's logs and
-its version table), bounded polling, and a clean rollout under the request loop."""
+"""The clockwork contract as the scenarios check it: the object names the chart derives
+from a release name, the server's selectors, the API's projects and categories, and the
+migrations (goose's logs, its version table, psql in the in-cluster PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from collections.abc import Callable
 from typing import Any
 
 from chartgate.e2e import http
-from chartgate.e2e.loadgen import LoopResult, Rollout
-from chartgate.e2e.waits import eventually
+from chartgate.e2e.http import get_ok
 from chartgate.tools.kube import Kube
 from chartgate.tools.kubectl import Kubectl
 
 GOOSE_APPLIED = re.compile(r"OK\s+0000[12]_\w+\.sql")
 GOOSE_DONE = re.compile(r"successfully migrated database to version: (\d+)")
+
+
+CHART_PATH = "./deploy/helm/clockwork"  # the chart path every documented command uses
 
 
 def names(release: str) -> dict[str, str]:
@@ -31,14 +34,6 @@ SERVER = {"app": "clockwork", "component": "server"}
 
 def server_selector(release: str) -> dict[str, str]:
     return {"app.kubernetes.io/instance": release, "app.kubernetes.io/component": "server"}
-
-
-def get_ok(base: str, path: str, timeout: float = 30) -> http.Response:
-    def attempt() -> http.Response | None:
-        r = http.get(base + path, timeout=5)
-        return r if r.status == 200 else None
-
-    return eventually(f"GET {path} -> 200 via {base}", attempt, timeout=timeout)
 
 
 def write_project(base: str, tag: str, description: str) -> tuple[dict, dict]:
@@ -96,16 +91,6 @@ def migration_log(kube: Kube, namespace: str, release: str, pods: list[Any]) -> 
         return kube.logs(jpods[-1].metadata.name, namespace, "migrate")
     assert pods, "no server pods to look for a migrate initContainer in"
     return "\n".join(migration_log_from_init(kube, namespace, p) for p in pods[:1])
-
-
-def assert_clean_rollout(res: LoopResult, rollout: Rollout, phase: str, min_requests: int = 500,
-                         writes: bool = True) -> None:
-    """A rollout covered by the request loop was clean (:meth:`LoopResult.problems`)."""
-    print(f"[{phase}] rollout {rollout.seconds:.1f}s (old pods {rollout.old_pods}); "
-          f"request loop: {res.summary()}")
-    problems = res.problems(rollout, min_requests, writes=writes)
-    assert not problems, (f"{phase}: the rollout was not clean under the request loop:\n  - "
-                          + "\n  - ".join(problems) + f"\n{res.summary()}")
 
 
 def psql_incluster(kubectl: Kubectl, namespace: str, release: str, sql: str) -> str:
