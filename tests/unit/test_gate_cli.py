@@ -10,6 +10,7 @@ import pytest
 
 from chartgate.gate_cli import version_bumped
 from chartgate.tools import git
+from chartgate.util.ci import missing_prerequisite
 
 
 @pytest.mark.parametrize(("old", "new", "bumped"), [
@@ -26,8 +27,9 @@ def test_version_bumped_rejects_non_semver() -> None:
         version_bumped("1.0", "1.1")
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
 def test_changed_files_and_show(tmp_path: Path) -> None:
+    if shutil.which("git") is None:
+        missing_prerequisite("git not installed")
     def g(*args: str) -> None:
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
 

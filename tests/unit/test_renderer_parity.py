@@ -24,6 +24,7 @@ from chartgate.render_args import TemplateArgs
 from chartgate.scenario import Defaults, Scenario, load_dir
 from chartgate.tools import renderer as fast
 from chartgate.tools.helm import Helm, HelmError
+from chartgate.util.ci import missing_prerequisite
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "deploy" / "helm" / "clockwork"
@@ -74,7 +75,7 @@ def outcomes() -> dict[str, tuple[tuple[str, str], tuple[str, str]]]:
     try:
         binary = fast.ensure()
     except fast.RendererError as exc:  # no Go toolchain: nothing to compare against
-        pytest.skip(f"persistent renderer not buildable: {exc}")
+        missing_prerequisite(f"persistent renderer not buildable: {exc}")
     with fast.PersistentRenderer(binary) as pr:
         assert pr.version == helm.version.split("+")[0], "renderer and helm must be the same Helm version"
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from chartgate.util.ci import in_ci
+from chartgate.util.ci import in_ci, missing_prerequisite
 from chartgate.util.durations import parse_duration
 from chartgate.util.files import atomic_write
 from chartgate.util.merge import deep_merge
@@ -55,18 +54,6 @@ def test_deep_merge_concat_lists() -> None:
     assert out == {"expect": {"contains": [1, 2]}, "s": 2}
 
 
-def test_deep_merge_on_conflict() -> None:
-    seen: list[tuple[str, Any, Any]] = []
-
-    def keep_old(key: str, old: Any, new: Any) -> Any:
-        seen.append((key, old, new))
-        return old
-
-    out = deep_merge({"a": {"b": 1}, "c": 1}, {"a": {"b": 2, "d": 3}, "c": {"x": 1}}, on_conflict=keep_old)
-    assert out == {"a": {"b": 1, "d": 3}, "c": 1}
-    assert seen == [("b", 1, 2), ("c", 1, {"x": 1})]
-
-
 @pytest.mark.parametrize(("text", "seconds"), [
     ("90s", 90), ("5m", 300), ("1m30s", 90), ("2h", 7200), ("500ms", 0.5), ("1.5s", 1.5), ("90", 90),
     (" 4m ", 240), ("1h2m3s", 3723),
@@ -99,3 +86,12 @@ def test_atomic_write_failure_keeps_the_old_file(tmp_path: Path) -> None:
         atomic_write(target, 42)  # type: ignore[arg-type]
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_missing_prerequisite_fails_under_ci_and_skips_elsewhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="prerequisite missing under CI=true: no chart"):
+        missing_prerequisite("no chart")
+    monkeypatch.setenv("CI", "false")
+    with pytest.raises(pytest.skip.Exception, match="no chart"):
+        missing_prerequisite("no chart")
