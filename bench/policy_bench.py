@@ -30,9 +30,9 @@ def main() -> int:
     ap.add_argument("--target", type=float, default=10.0, help="speed-up to reach")
     args = ap.parse_args()
 
+    from chartgate.policy.engine import PolicyEngine
     from chartgate.render import Renderer
     from chartgate.scenario import Defaults, load_dir
-    from chartgate.stages.policy import PolicyEngine
     from chartgate.tools import bootstrap
     from chartgate.tools.conftest import Conftest
     from chartgate.tools.helm import Helm
@@ -63,7 +63,7 @@ def main() -> int:
             t1 = time.perf_counter()
             engine.evaluate(sets)
             best = min(best, time.perf_counter() - t1)
-        requests = engine.server().requests // args.repeat
+        requests = engine.evaluator().requests // args.repeat
     opa_rate = docs / best
     opa_total_rate = docs / (best + startup)
     print(

@@ -9,12 +9,13 @@ from pathlib import Path
 import corpus
 import pytest
 
+from chartgate.policy.engine import PolicyEngine, ScenarioPolicy
 from chartgate.render import Rendered, Renderer
 from chartgate.scenario import Defaults, load_dir
-from chartgate.stages.policy import PolicyEngine, ScenarioPolicy
 from chartgate.tools import bootstrap
 from chartgate.tools.conftest import Conftest
 from chartgate.tools.helm import Helm
+from chartgate.util.ci import missing_prerequisite
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,7 +50,7 @@ def fixture_results(engine: PolicyEngine) -> dict[str, ScenarioPolicy]:
 @pytest.fixture(scope="session")
 def rendered() -> dict[str, Rendered]:
     if not corpus.CHART.is_dir():
-        pytest.skip(f"no chart at {corpus.CHART}")
+        missing_prerequisite(f"no chart at {corpus.CHART}")
     bootstrap.ensure("helm")
     scenarios = load_dir(corpus.SCENARIOS, Defaults(chart=corpus.CHART))
     return Renderer(Helm()).render_all(scenarios)

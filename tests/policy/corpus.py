@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chartgate.manifests import ManifestSet, parse
-from chartgate.stages.policy import ScenarioPolicy
+from chartgate.policy.engine import ScenarioPolicy
 from chartgate.tools.conftest import Conftest
 
 HERE = Path(__file__).resolve().parent

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from chartgate.policy.engine import ScenarioPolicy
 from chartgate.render import Rendered
-from chartgate.stages.policy import ScenarioPolicy
 
 PROFILES = {"prod": ("deny", "warn"), "default": ("deny",), "dev": ("deny",)}
 

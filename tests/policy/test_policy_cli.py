@@ -11,12 +11,13 @@ import corpus
 import pytest
 
 from chartgate.cli import main
+from chartgate.util.ci import missing_prerequisite
 
 
 @pytest.fixture()
 def scenarios(tmp_path: Path, opa_binary: Path) -> Path:
     if not corpus.CHART.is_dir():
-        pytest.skip("no chart")
+        missing_prerequisite(f"no chart at {corpus.CHART}")
     d = tmp_path / "scenarios"
     d.mkdir()
     shutil.copy(corpus.SCENARIOS / "policy-nodeport-service.yaml", d / "nodeport.yaml")

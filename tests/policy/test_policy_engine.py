@@ -14,10 +14,13 @@ from pathlib import Path
 import corpus
 import pytest
 
+from chartgate.policy.conftest import rule_id
+from chartgate.policy.engine import PolicyEngine, PolicyHit, ScenarioPolicy
+from chartgate.policy.evaluator import Evaluator
 from chartgate.report.model import Severity
 from chartgate.scenario import PolicyExpectation
-from chartgate.stages.policy import PolicyEngine, PolicyHit, ScenarioPolicy, compare
-from chartgate.tools.opa import OpaServer, PolicyCompileError, load_data_files, rule_id
+from chartgate.stages.policy import compare
+from chartgate.tools.opa import OpaError, PolicyCompileError
 
 
 def _alive(pid: int) -> bool:
@@ -33,11 +36,11 @@ def _alive(pid: int) -> bool:
 def test_server_on_loopback_batched_and_stopped(opa_binary: Path) -> None:
     docs = [f.manifests for f in corpus.fixtures()]
     bodies = [d.body for m in docs for d in m]
-    with OpaServer(corpus.POLICIES, data=[corpus.DATA], batch_size=500) as opa:
-        assert opa._proc is not None
-        pid = opa._proc.pid
+    with Evaluator(corpus.POLICIES, data=[corpus.DATA], batch_size=500) as opa:
+        pid = opa.server.pid
+        assert pid is not None
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        assert f"127.0.0.1:{opa.port}".encode() in argv
+        assert f"127.0.0.1:{opa.server.port}".encode() in argv
         results = opa.evaluate("main", bodies)
         assert len(results) == len(bodies)
         expected_requests = -(-len(bodies) // 500)
@@ -49,9 +52,9 @@ def test_server_on_loopback_batched_and_stopped(opa_binary: Path) -> None:
 
 def test_server_stopped_when_the_body_raises(opa_binary: Path) -> None:
     pid = 0
-    with pytest.raises(RuntimeError, match="boom"), OpaServer(corpus.POLICIES) as opa:
-        assert opa._proc is not None
-        pid = opa._proc.pid
+    with pytest.raises(RuntimeError, match="boom"), Evaluator(corpus.POLICIES) as opa:
+        assert opa.server.pid is not None
+        pid = opa.server.pid
         raise RuntimeError("boom")
     assert pid and not _alive(pid)
 
@@ -70,7 +73,7 @@ def test_compile_error_names_file_and_line(opa_binary: Path, tmp_path: Path) -> 
         """)
     )
     with pytest.raises(PolicyCompileError) as err:
-        OpaServer(tmp_path).start()
+        Evaluator(tmp_path).start()
     assert f"{tmp_path / 'broken.rego'}:6" in str(err.value)
     assert err.value.locations == [f"{tmp_path / 'broken.rego'}:6"]
 
@@ -78,17 +81,15 @@ def test_compile_error_names_file_and_line(opa_binary: Path, tmp_path: Path) -> 
 def test_parse_error_names_file_and_line(opa_binary: Path, tmp_path: Path) -> None:
     (tmp_path / "bad.rego").write_text("package main\n\nimport rego.v1\n\ndeny contains msg if {\n")
     with pytest.raises(PolicyCompileError, match=r"bad\.rego:\d+"):
-        OpaServer(tmp_path).start()
+        Evaluator(tmp_path).start()
 
 
 def test_opa_that_does_not_start_is_a_clear_error(tmp_path: Path) -> None:
     fake = tmp_path / "opa"
     fake.write_text("#!/bin/sh\necho 'listen tcp: address already in use' >&2\nexit 1\n")
     fake.chmod(0o755)
-    from chartgate.tools.opa import OpaError
-
     with pytest.raises(OpaError, match=r"did not start.*address already in use"):
-        OpaServer(corpus.POLICIES, binary=fake, start_timeout=5).start()
+        Evaluator(corpus.POLICIES, binary=fake, start_timeout=5).start()
 
 
 def test_sigterm_stops_opa(opa_binary: Path, tmp_path: Path) -> None:
@@ -97,9 +98,9 @@ def test_sigterm_stops_opa(opa_binary: Path, tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import time
         from pathlib import Path
-        from chartgate.tools.opa import OpaServer
-        opa = OpaServer(Path({str(corpus.POLICIES)!r})).start()
-        Path({str(pidfile)!r}).write_text(str(opa._proc.pid))
+        from chartgate.policy.evaluator import Evaluator
+        opa = Evaluator(Path({str(corpus.POLICIES)!r})).start()
+        Path({str(pidfile)!r}).write_text(str(opa.server.pid))
         time.sleep(120)
     """)
     child = subprocess.Popen([sys.executable, "-c", script])
@@ -121,11 +122,31 @@ def test_sigterm_stops_opa(opa_binary: Path, tmp_path: Path) -> None:
             child.kill()
 
 
-def test_data_files_merge_and_stringify_dates(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("clockwork:\n  exemptions:\n    - {expires: 2027-01-01}\n")
-    (tmp_path / "b.json").write_text('{"other": {"x": 1}}')
-    data = load_data_files([tmp_path])
-    assert data == {"clockwork": {"exemptions": [{"expires": "2027-01-01"}]}, "other": {"x": 1}}
+def test_data_files_merge_and_stringify_dates(opa_binary: Path, tmp_path: Path) -> None:
+    """Files directly in a data directory at the data root, a subdirectory's under its name
+    (as ``conftest --data DIR``); YAML dates are strings."""
+    data = tmp_path / "data"
+    (data / "sub").mkdir(parents=True)
+    (data / "a.yaml").write_text("clockwork:\n  exemptions:\n    - {expires: 2027-01-01}\n")
+    (data / "b.json").write_text('{"other": {"x": 1}}')
+    (data / "sub" / "c.yaml").write_text("y: 2\n")
+    (tmp_path / "p.rego").write_text("package main\n\n"
+                                     "seen := {\"clockwork\": data.clockwork, \"other\": data.other, "
+                                     "\"sub\": data.sub}\n")
+    with Evaluator(tmp_path, data=[data]) as opa:
+        seen = opa.server.query("main", "seen", {})
+    assert seen == {
+        "clockwork": {"exemptions": [{"expires": "2027-01-01"}]}, "other": {"x": 1}, "sub": {"y": 2}}
+
+
+def test_a_data_key_defined_twice_is_an_error(opa_binary: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.yaml").write_text("clockwork: {exemptions: []}\n")
+    (data / "b.yaml").write_text("clockwork: {exemptions: [1]}\n")
+    (tmp_path / "p.rego").write_text("package main\n")
+    with pytest.raises(OpaError, match=r"did not start.*clockwork"):
+        Evaluator(tmp_path, data=[data]).start()
 
 
 def test_rule_id_from_name() -> None:

@@ -7,7 +7,7 @@ import re
 import corpus
 import pytest
 
-from chartgate.stages.policy import ScenarioPolicy
+from chartgate.policy.engine import ScenarioPolicy
 
 FIXTURES = corpus.fixtures()
 MIN_FIXTURES = 40

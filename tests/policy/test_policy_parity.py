@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import corpus
-import pytest
 
+from chartgate.policy.engine import PolicyEngine, ScenarioPolicy
 from chartgate.render import Rendered
-from chartgate.stages.policy import PolicyEngine, ScenarioPolicy
 from chartgate.tools.conftest import Conftest
+from chartgate.util.ci import missing_prerequisite
 
 
 def test_parity_fixtures(conftest_tool: Conftest, fixture_results: dict[str, ScenarioPolicy]) -> None:
@@ -33,7 +33,7 @@ def test_parity_scenarios(
     tmp_path: Path,
 ) -> None:
     if not policy_scenarios:
-        pytest.skip("no scenario runs the policy stage")
+        missing_prerequisite("no scenario runs the policy stage")
     files = {}
     for i, (name, r) in enumerate(sorted(policy_scenarios.items())):
         assert r.manifests is not None

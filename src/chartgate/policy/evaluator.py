@@ -1,0 +1,110 @@
+"""One OPA server holding a policy directory and its data, evaluating conftest-style
+packages for many documents per HTTP request.
+
+OPA loads the directory's ``*.rego`` (tests excluded), the data files and the batch driver
+(:func:`chartgate.policy.conftest.driver`) at start; each request evaluates ``data.<namespace>
+with input as doc`` for a whole batch of documents inside OPA.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from chartgate.policy.conftest import (
+    DRIVER_ID,
+    DRIVER_PACKAGE,
+    DRIVER_RULE,
+    Evaluation,
+    driver,
+    evaluation,
+    jsonable,
+    packages,
+    policy_files,
+)
+from chartgate.tools.opa import OpaError, OpaServer, PolicyCompileError
+
+DEFAULT_BATCH = 2000  # documents per HTTP request
+
+
+class Evaluator:
+    """``with Evaluator(Path("policies"), data=[Path("policies/data")]) as opa:
+    opa.evaluate("main", documents)``."""
+
+    def __init__(self, policy_dir: Path, data: Sequence[Path] = (), binary: Path | None = None,
+                 namespaces: Sequence[str] | None = None, batch_size: int = DEFAULT_BATCH,
+                 start_timeout: float = 30.0, query_timeout: float = 300.0) -> None:
+        self.policy_dir = Path(policy_dir)
+        self.data_paths = [Path(p) for p in data]
+        self.batch_size = batch_size
+        self._requested = list(namespaces) if namespaces else None
+        self.namespaces: list[str] = []
+        self.packages: set[str] = set()
+        self.server = OpaServer([], binary=binary, start_timeout=start_timeout, query_timeout=query_timeout)
+
+    def __enter__(self) -> Evaluator:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self.server.running
+
+    @property
+    def requests(self) -> int:
+        """Evaluation HTTP requests made (for tests and benchmarks)."""
+        return self.server.requests
+
+    def start(self) -> Evaluator:
+        if self.running:
+            return self
+        files = policy_files(self.policy_dir)
+        if not files:
+            raise OpaError(f"no policies (*.rego) under {self.policy_dir}")
+        missing = [p for p in self.data_paths if not p.exists()]
+        if missing:
+            raise OpaError(f"policy data not found: {', '.join(map(str, missing))}")
+        self.packages = packages(files)
+        wanted = self._requested or sorted(p for p in self.packages if not p.startswith("lib"))
+        self.namespaces = [n for n in wanted if n in self.packages]
+        self.server.paths = [*files, *self.data_paths]
+        self.server.modules = {DRIVER_ID: driver(self.namespaces)}
+        try:
+            self.server.start()
+        except PolicyCompileError as exc:
+            raise PolicyCompileError(f"policies in {self.policy_dir} do not compile:"
+                                     f"{str(exc).partition(':')[2]}", exc.locations) from None
+        return self
+
+    def stop(self) -> None:
+        """Stop OPA (idempotent)."""
+        self.server.stop()
+
+    def evaluate(self, namespace: str, documents: Sequence[Mapping[str, Any]]) -> list[Evaluation]:
+        """Evaluate package ``namespace`` once per document (conftest's per-document mode)."""
+        return self._evaluate(namespace, "docs", [jsonable(d) for d in documents])
+
+    def evaluate_combined(self, namespace: str, sets: Sequence[Sequence[Mapping[str, Any]]],
+                          paths: Sequence[str] | None = None) -> list[Evaluation]:
+        """Evaluate ``namespace`` once per set of documents, each presented as conftest's
+        ``--combine`` input ``[{path, contents}]`` (one entry per document)."""
+        inputs = []
+        for i, docs in enumerate(sets):
+            path = paths[i] if paths else f"set-{i}.yaml"
+            inputs.append([{"path": path, "contents": jsonable(d)} for d in docs])
+        return self._evaluate(namespace, "sets", inputs)
+
+    def _evaluate(self, namespace: str, key: str, inputs: list[Any]) -> list[Evaluation]:
+        if namespace not in self.namespaces:  # no such package: nothing to report
+            return [Evaluation() for _ in inputs]
+        out: list[Evaluation] = []
+        size = self.batch_size if key == "docs" else max(1, self.batch_size // 20)
+        for start in range(0, len(inputs), size):
+            chunk = inputs[start:start + size]
+            rows = self.server.query(DRIVER_PACKAGE, DRIVER_RULE, {key: {namespace: chunk}})[namespace][key]
+            out.extend(evaluation(row) for row in rows)
+        return out
