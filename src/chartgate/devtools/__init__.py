@@ -1,0 +1,1 @@
+"""Tools for working on chartgate itself (not used at run time)."""
