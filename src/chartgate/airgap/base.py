@@ -1,4 +1,4 @@
-"""Part 2: the debootstrapped Debian base image every other image is built FROM."""
+"""The debootstrapped Debian base image every other image is built FROM."""
 
 from __future__ import annotations
 

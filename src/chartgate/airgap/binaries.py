@@ -1,4 +1,4 @@
-"""Part 3: every binary the images need, built from Go modules at the pinned versions
+"""Every binary the images need, built from Go modules at the pinned versions
 (one mechanism with ``chartgate tools install``), plus our own static pause program."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Part 6: ``chartgate cluster up`` / ``down`` — a kind cluster from the node image with a
+"""``chartgate cluster up`` / ``down`` — a kind cluster from the node image with a
 pinned kind config; workload images loaded with ``kind load``. ``up`` returns once the
 node is Ready, CoreDNS and the storage provisioner are Available and the NetworkPolicy
 controller's DaemonSet is Ready (kube-network-policies on our node image, kindnet on

@@ -1,4 +1,4 @@
-"""Part 1: a Docker engine kind can use — Debian's docker.io, started when not running,
+"""A Docker engine kind can use — Debian's docker.io, started when not running,
 with a capability-filtering default runtime on hosts whose bounding set is short."""
 
 from __future__ import annotations

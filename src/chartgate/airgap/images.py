@@ -1,4 +1,4 @@
-"""Parts 4–5: component images (tagged exactly as kubeadm lists them), the storage
+"""Component images (tagged exactly as kubeadm lists them), the storage
 provisioner image, the NetworkPolicy controller image, the PostgreSQL workload image, and
 :func:`build_image_from_dir`, the helper others use to build an image from a directory on
 the local Debian base."""

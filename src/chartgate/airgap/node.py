@@ -1,4 +1,4 @@
-"""Part 4: the kind node image, assembled by hand (no registry, no ``kind build``).
+"""The kind node image, assembled by hand (no registry, no ``kind build``).
 
 1. ``<node>-rootfs``: the Debian base + systemd, Debian's containerd/runc/CNI plugins,
    kind's entrypoint, scripts and units taken from the pinned ``sigs.k8s.io/kind`` module
