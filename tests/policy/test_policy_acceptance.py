@@ -1,4 +1,4 @@
-"""Issue acceptance, independent of what the scenario files declare: the chart's prod
+"""The policy bar for the chart, independent of what the scenario files declare: its prod
 values pass every policy (0 deny, 0 warn); default and dev values have 0 deny."""
 
 from __future__ import annotations
