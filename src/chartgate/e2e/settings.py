@@ -6,19 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
+from chartgate.util.ci import missing_prerequisite as missing  # fails under CI=true, skips elsewhere
 
-from chartgate.util.ci import in_ci
+__all__ = ["DEFAULT_CLUSTER", "Settings", "missing"]
 
 DEFAULT_CLUSTER = "chartgate-e2e"
-
-
-def missing(reason: str) -> None:
-    """A missing prerequisite: FAIL under CI=true (a broken pipeline must not look green),
-    skip elsewhere."""
-    if in_ci():
-        pytest.fail(f"e2e prerequisite missing under CI=true: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @dataclass(frozen=True)
