@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _airgap_fakes import fake_image_builds
 
 from chartgate import proc
 from chartgate.airgap import binaries, cluster, config, node, steps
@@ -284,22 +285,9 @@ def test_down_keeps_the_network_another_cluster_uses(monkeypatch: pytest.MonkeyP
 
 
 def test_build_image_from_dir_is_cached_by_content(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from chartgate.airgap import base, images
+    from chartgate.airgap import images
 
-    labels: dict[str, str] = {}
-    builds: list[dict[str, Any]] = []
-    monkeypatch.setattr(base, "build", lambda force=False: False)
-    monkeypatch.setattr(base, "tag", lambda: "chartgate.local/debian:bookworm")
-    monkeypatch.setattr(base, "key", lambda: "basekey")
-    monkeypatch.setattr(docker, "image_label", lambda ref, label: labels.get(ref))
-    monkeypatch.setattr(docker, "image_id_or_none", lambda ref: None)
-    monkeypatch.setattr(docker, "drop_superseded", lambda ref, old: None)
-
-    def fake_build(ctx: Path, tag: str, **kw: Any) -> None:
-        builds.append({"ctx": ctx, "tag": tag, **kw})
-        labels[tag] = kw["labels"][steps.KEY_LABEL]
-
-    monkeypatch.setattr(docker, "build", fake_build)
+    builds = fake_image_builds(monkeypatch)
     (tmp_path / "Dockerfile").write_text("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n")
     (tmp_path / "f").write_text("1")
     assert images.build_image_from_dir(tmp_path, "x:1", build_args={"V": "1"}) == "x:1"

@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 import yaml
+from _airgap_fakes import fake_build_plan, fake_image_builds, node_key_follows
 
-from chartgate.airgap import base, binaries, build, cluster, config, images, node, steps
+from chartgate.airgap import binaries, build, cluster, config, images, node
 from chartgate.tools import docker
 from chartgate.tools.versions import tool
 
@@ -31,31 +32,9 @@ def test_pinned_module_and_build_order() -> None:
     assert config.netpol_image() == f"chartgate.local/kube-network-policies:{spec.version}"
 
 
-def _fake_plan(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[str]:
-    """Replace every step of build_all by a recorder."""
-    calls: list[str] = []
-
-    def rec(name: str, built: bool = False) -> Any:
-        return lambda *a, **kw: calls.append(name.format(*a)) or built
-
-    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path))
-    monkeypatch.setattr(build.engine, "ensure", lambda say, actions: "ok")
-    monkeypatch.setattr(base, "build", rec("base"))
-    monkeypatch.setattr(binaries, "build_tool", rec("go:{}"))
-    monkeypatch.setattr(binaries, "build_pause", rec("pause"))
-    monkeypatch.setattr(binaries, "check_image_tags", lambda: [])
-    monkeypatch.setattr(images, "build_component", rec("img:{}"))
-    monkeypatch.setattr(images, "build_local_path", rec("img:local-path"))
-    monkeypatch.setattr(images, "build_netpol", rec("img:netpol", built=True))
-    monkeypatch.setattr(images, "build_postgres", rec("img:postgres"))
-    monkeypatch.setattr(node, "build_rootfs", lambda force=False: (calls.append("rootfs") or False, "k"))
-    monkeypatch.setattr(node, "build_node", rec("node"))
-    return calls
-
-
 def test_build_plan_builds_the_controller_before_the_node_preload(monkeypatch: pytest.MonkeyPatch,
                                                                   tmp_path: Path) -> None:
-    calls = _fake_plan(monkeypatch, tmp_path)
+    calls = fake_build_plan(monkeypatch, tmp_path, built=lambda step: step == "img:netpol")
     progress = build.build_all()
     order = {c: i for i, c in enumerate(calls)}
     assert order["go:kube-network-policies"] < order["img:netpol"] < order["rootfs"] < order["node"]
@@ -65,34 +44,15 @@ def test_build_plan_builds_the_controller_before_the_node_preload(monkeypatch: p
 
 def test_node_preloads_the_controller_image_and_keys_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
     assert config.netpol_image() in node.preload_images()
-    for name in ("component_key", "local_path_key"):
-        monkeypatch.setattr(images, name, lambda *a: "same")
-    monkeypatch.setattr(base, "key", lambda: "basekey")
-    monkeypatch.setattr(images, "netpol_key", lambda: "netpol-1")
-    k1 = node.node_key("rootfs")
-    monkeypatch.setattr(images, "netpol_key", lambda: "netpol-2")
-    assert node.node_key("rootfs") != k1, "a new controller image rebuilds the node image"
+    assert node_key_follows(monkeypatch, "netpol_key"), "a new controller image rebuilds the node image"
 
 
 def test_netpol_image_cached_by_binary_and_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     binary = tmp_path / "kube-network-policies"
     binary.write_bytes(b"v1")
-    labels: dict[str, str] = {}
-    builds: list[dict[str, Any]] = []
     monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(binaries, "tool_binary", lambda name: binary)
-    monkeypatch.setattr(base, "tag", lambda: "chartgate.local/debian:bookworm")
-    monkeypatch.setattr(base, "key", lambda: "basekey")
-    monkeypatch.setattr(docker, "image_label", lambda ref, label: labels.get(ref))
-    monkeypatch.setattr(docker, "image_id_or_none", lambda ref: None)
-    monkeypatch.setattr(docker, "drop_superseded", lambda ref, old: None)
-
-    def fake_build(ctx: Path, tag: str, **kw: Any) -> None:
-        builds.append({"tag": tag, "files": sorted(p.name for p in ctx.iterdir()),
-                       "dockerfile": (ctx / "Dockerfile").read_text(), **kw})
-        labels[tag] = kw["labels"][steps.KEY_LABEL]
-
-    monkeypatch.setattr(docker, "build", fake_build)
+    builds = fake_image_builds(monkeypatch)
     assert images.build_netpol() is True
     assert builds[0]["tag"] == config.netpol_image()
     assert builds[0]["files"] == ["Dockerfile", "divert-and-run.sh", "kube-network-policies"]

@@ -5,43 +5,23 @@ in the node's label, and skipped by ``cluster up``."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
+from _airgap_fakes import fake_build_plan, node_key_follows
 
-from chartgate.airgap import base, binaries, build, cluster, images, node
+from chartgate.airgap import build, cluster, images, node
 
 
 def test_postgres_is_built_before_the_node_and_preloaded(monkeypatch: pytest.MonkeyPatch,
                                                          tmp_path: Path) -> None:
-    calls: list[str] = []
-
-    def rec(name: str) -> Any:
-        return lambda *a, **kw: calls.append(name) and False
-
-    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path))
-    monkeypatch.setattr(build.engine, "ensure", lambda say, actions: "ok")
-    monkeypatch.setattr(base, "build", rec("base"))
-    monkeypatch.setattr(binaries, "build_tool", rec("go"))
-    monkeypatch.setattr(binaries, "build_pause", rec("pause"))
-    monkeypatch.setattr(binaries, "check_image_tags", lambda: [])
-    for name in ("build_component", "build_local_path", "build_netpol", "build_postgres"):
-        monkeypatch.setattr(images, name, rec(name))
-    monkeypatch.setattr(node, "build_rootfs", lambda force=False: (calls.append("rootfs") or False, "k"))
-    monkeypatch.setattr(node, "build_node", rec("node"))
+    calls = fake_build_plan(monkeypatch, tmp_path)
     build.build_all()
-    assert calls.index("build_postgres") < calls.index("node"), calls
+    assert calls.index("img:postgres") < calls.index("node"), calls
     assert images.postgres_tag() in node.preload_images()
 
 
 def test_node_key_follows_the_postgres_image(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("component_key", "local_path_key", "netpol_key"):
-        monkeypatch.setattr(images, name, lambda *a: "same")
-    monkeypatch.setattr(base, "key", lambda: "basekey")
-    monkeypatch.setattr(images, "postgres_key", lambda: "pg-1")
-    k1 = node.node_key("rootfs")
-    monkeypatch.setattr(images, "postgres_key", lambda: "pg-2")
-    assert node.node_key("rootfs") != k1, "a new PostgreSQL image rebuilds the node image"
+    assert node_key_follows(monkeypatch, "postgres_key"), "a new PostgreSQL image rebuilds the node image"
 
 
 def test_preloaded_reads_the_node_label(monkeypatch: pytest.MonkeyPatch) -> None:

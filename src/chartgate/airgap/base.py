@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from importlib import resources
 
 from chartgate import cache
 from chartgate.airgap import steps
@@ -11,7 +12,7 @@ from chartgate.tools import debootstrap, docker
 
 # Bump when the way the base is made changes (part of the cache key).
 RECIPE = 2
-APT_CONF = 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\n'
+APT_CONF = resources.files("chartgate.airgap").joinpath("files", "base", "90chartgate")  # no recommends
 
 
 def key() -> str:
@@ -41,7 +42,7 @@ def build(force: bool = False) -> bool:
             for item in (rootfs / junk).glob("*"):
                 if item.is_file():
                     item.unlink()
-        (rootfs / "etc/apt/apt.conf.d/90chartgate").write_text(APT_CONF)
+        (rootfs / "etc/apt/apt.conf.d/90chartgate").write_text(APT_CONF.read_text())
         for stale in work.glob("rootfs-*.tar"):
             stale.unlink()
         debootstrap.tar(rootfs, tarball)

@@ -18,6 +18,7 @@ from chartgate.airgap import steps
 from chartgate.airgap.config import airgap, node_image, selected_node_image
 from chartgate.airgap.node import DEFAULT_CNI_MANIFEST, preloaded
 from chartgate.tools import docker, kind
+from chartgate.tools.kube import Kube, ObjRef
 from chartgate.util.deadline import poll_until
 
 DEFAULT_NAME = "chartgate"
@@ -133,9 +134,7 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
 
 def wait_node_ready(kubeconfig: Path, timeout: float = 180) -> str:
     """Wait (wall-clock bounded) until every node reports Ready."""
-    from kubernetes import client, config
-
-    api = client.CoreV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    api = Kube.from_kubeconfig(kubeconfig).core
 
     def check() -> tuple[bool, str]:
         nodes = api.list_node(_request_timeout=10).items
@@ -205,16 +204,7 @@ def deployment_available(dep: Any) -> tuple[bool, str]:
 def wait_deployments(kubeconfig: Path, deployments: Iterable[tuple[str, str]],
                      timeout: float = 180) -> str:
     """Wait until each (namespace, name) Deployment is Available."""
-    api = _apps_api(kubeconfig)
-    return wait_all_ready("Deployment(s)", deployments,
-                     lambda name, ns: api.read_namespaced_deployment_status(name, ns, _request_timeout=10),
-                     deployment_available, timeout)
-
-
-def _apps_api(kubeconfig: Path) -> Any:
-    from kubernetes import client, config
-
-    return client.AppsV1Api(config.new_client_from_config(config_file=str(kubeconfig)))
+    return _wait_apps(kubeconfig, "Deployment", deployments, timeout)
 
 
 def daemonset_ready(ds: Any) -> tuple[bool, str]:
@@ -231,25 +221,21 @@ def daemonset_ready(ds: Any) -> tuple[bool, str]:
 
 
 def daemonset_exists(kubeconfig: Path, namespace: str, name: str) -> bool:
-    from kubernetes.client.exceptions import ApiException
-
-    api = _apps_api(kubeconfig)
-    try:
-        api.read_namespaced_daemon_set(name, namespace, _request_timeout=10)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+    return Kube.from_kubeconfig(kubeconfig).exists(ObjRef("DaemonSet", name, namespace))
 
 
 def wait_daemonsets(kubeconfig: Path, daemonsets: Iterable[tuple[str, str]],
                     timeout: float = 120) -> str:
     """Wait until each (namespace, name) DaemonSet is Ready."""
-    api = _apps_api(kubeconfig)
-    return wait_all_ready("DaemonSet(s)", daemonsets,
-                     lambda name, ns: api.read_namespaced_daemon_set(name, ns, _request_timeout=10),
-                     daemonset_ready, timeout)
+    return _wait_apps(kubeconfig, "DaemonSet", daemonsets, timeout)
+
+
+def _wait_apps(kubeconfig: Path, kind: str, items: Iterable[tuple[str, str]], timeout: float) -> str:
+    apps = Kube.from_kubeconfig(kubeconfig).apps
+    read, ready = {"Deployment": (apps.read_namespaced_deployment_status, deployment_available),
+                   "DaemonSet": (apps.read_namespaced_daemon_set, daemonset_ready)}[kind]
+    return wait_all_ready(f"{kind}(s)", items, lambda name, ns: read(name, ns, _request_timeout=10),
+                          ready, timeout)
 
 
 def leftovers(name: str = DEFAULT_NAME, volumes: list[str] | None = None) -> dict[str, list[str]]:

@@ -97,29 +97,22 @@ def build_image_from_dir(context_dir: str | Path, tag: str, *,
 
 # --- component images ------------------------------------------------------------------
 
-APT = ("RUN apt-get update && apt-get install -y {pkgs} "
-       "&& rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb\n")
+def files_dir(*parts: str) -> Path:
+    """``chartgate/airgap/files/...``: the Dockerfiles, scripts and manifests of the images."""
+    return Path(str(resources.files("chartgate.airgap").joinpath("files", *parts)))
 
 
 def _dockerfile_for(component: str) -> tuple[str, dict[str, Path]]:
-    head = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"
+    """``files/components/<component>.Dockerfile`` (the three plain control-plane binaries
+    share ``binary.Dockerfile``, with ``@COMPONENT@`` for the name) and the binary it copies."""
     if component in SIMPLE_BINARY:
-        return (head + f"COPY {component} /usr/local/bin/{component}\n",
-                {component: binaries.kubernetes_binary(component)})
-    if component == "kube-proxy":
-        return (head + APT.format(pkgs="iptables nftables conntrack ipset kmod")
-                + "COPY kube-proxy /usr/local/bin/kube-proxy\n",
-                {"kube-proxy": binaries.kubernetes_binary("kube-proxy")})
-    if component == "etcd":
-        return (head + "COPY etcd /usr/local/bin/etcd\nRUN mkdir -p /var/lib/etcd\n",
-                {"etcd": binaries.tool_binary("etcd")})
-    if component == "coredns":
-        return (head + "COPY coredns /coredns\nEXPOSE 53 53/udp\nENTRYPOINT [\"/coredns\"]\n",
-                {"coredns": binaries.tool_binary("coredns")})
-    if component == "pause":
-        return ("FROM scratch\nCOPY pause /pause\nUSER 65535:65535\nENTRYPOINT [\"/pause\"]\n",
-                {"pause": binaries.pause_binary()})
-    raise KeyError(component)
+        text = (files_dir("components") / "binary.Dockerfile").read_text()
+        return text.replace("@COMPONENT@", component), {component: binaries.kubernetes_binary(component)}
+    binary = {"kube-proxy": lambda: binaries.kubernetes_binary("kube-proxy"),
+              "etcd": lambda: binaries.tool_binary("etcd"),
+              "coredns": lambda: binaries.tool_binary("coredns"),
+              "pause": binaries.pause_binary}[component]
+    return (files_dir("components") / f"{component}.Dockerfile").read_text(), {component: binary()}
 
 
 def component_key(component: str) -> str:
@@ -140,9 +133,7 @@ def local_path_key() -> str:
 
 
 def build_local_path(force: bool = False) -> bool:
-    text = ("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"
-            "COPY local-path-provisioner /usr/bin/local-path-provisioner\n"
-            "ENTRYPOINT [\"local-path-provisioner\"]\n")
+    text = (files_dir("local-path") / "Dockerfile").read_text()
     return build_generated(local_path_image(), text,
                            {"local-path-provisioner": binaries.tool_binary("local-path-provisioner")},
                            local_path_key(), force)
@@ -155,7 +146,7 @@ NETPOL_CONTEXT = ("Dockerfile", "divert-and-run.sh")
 
 def netpol_source() -> Path:
     """``files/netpol``: the controller's Dockerfile, start script and DaemonSet manifest."""
-    return Path(str(resources.files("chartgate.airgap").joinpath("files", "netpol")))
+    return files_dir("netpol")
 
 
 def netpol_key() -> str:
@@ -182,7 +173,7 @@ POSTGRES_CONTEXT = ("Dockerfile", "docker-entrypoint.sh")
 
 def postgres_source() -> Path:
     """``files/postgres``: Debian's PostgreSQL with the official image's environment contract."""
-    return Path(str(resources.files("chartgate.airgap").joinpath("files", "postgres")))
+    return files_dir("postgres")
 
 
 def postgres_tag() -> str:

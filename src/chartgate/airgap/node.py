@@ -38,40 +38,11 @@ from chartgate.util.deadline import poll_until
 
 RECIPE = 4
 PRELOADED_LABEL = "org.chartgate.preloaded"  # the images in the node's containerd
-NODE_PACKAGES = ("systemd conntrack iptables nftables iproute2 ethtool util-linux mount kmod "
-                 "libseccomp2 pigz bash ca-certificates curl jq procps "
-                 "containerd runc containernetworking-plugins")
 CNI_BIN_DIR = "/usr/lib/cni"
-ENTRYPOINT = '["/usr/local/bin/entrypoint", "/sbin/init"]'
+ENTRYPOINT = '["/usr/local/bin/entrypoint", "/sbin/init"]'  # as files/node/Dockerfile says
 
-DOCKERFILE = f"""\
-ARG BASE_IMAGE
-FROM ${{BASE_IMAGE}}
-RUN apt-get update && apt-get install -y {NODE_PACKAGES} \\
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \\
- && find /lib/systemd/system/sysinit.target.wants/ -name "systemd-tmpfiles-setup.service" -delete \\
- && rm -f /lib/systemd/system/multi-user.target.wants/* \\
- && rm -f /etc/systemd/system/*.wants/* \\
- && rm -f /lib/systemd/system/local-fs.target.wants/* \\
- && rm -f /lib/systemd/system/sockets.target.wants/*udev* \\
- && rm -f /lib/systemd/system/sockets.target.wants/*initctl* \\
- && rm -f /lib/systemd/system/basic.target.wants/* \\
- && echo "ReadKMsg=no" >> /etc/systemd/journald.conf \\
- && ln -sf /usr/lib/systemd/systemd /sbin/init
-COPY rootfs/ /
-RUN chmod 755 /kind /kind/bin /kind/bin/* /usr/local/bin/* \\
- && systemctl enable kubelet.service containerd.service undo-mount-hacks.service \\
- && systemctl mask systemd-binfmt.service \\
- && mkdir -p /etc/kubernetes/manifests /var/local-path-provisioner \\
- && ctr oci spec \\
-    | jq '.hooks.createContainer[.hooks.createContainer | length] |= \\
-          . + {{"path": "/kind/bin/mount-product-files.sh"}}' \\
-    | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json \\
- && containerd --version && runc --version && kubeadm version -o short
-ENV container=docker
-STOPSIGNAL SIGRTMIN+3
-ENTRYPOINT {ENTRYPOINT}
-"""
+# the node rootfs: kind's base image recipe on the Debian base (files/node/Dockerfile)
+DOCKERFILE = (images.files_dir("node") / "Dockerfile").read_text()
 
 # kind's images/base/files that go into the node, as (source, destination) pairs.
 KIND_FILES = (

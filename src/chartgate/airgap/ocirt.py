@@ -24,6 +24,7 @@ REAL_RUNC = "@REAL_RUNC@"
 # runc global options that take a value (everything before the subcommand).
 GLOBAL_WITH_VALUE = {"--root", "--log", "--log-format", "--criu", "--rootless"}
 CAP_KINDS = ("bounding", "effective", "inheritable", "permitted", "ambient")
+# Index = capability number (linux/capability.h). CAP_LAST_CAP is 40 on current kernels.
 CAP_NAMES = (
     "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
     "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
@@ -37,12 +38,17 @@ CAP_NAMES = (
 )
 
 
+def parse_mask(hex_mask: str) -> set[str]:
+    """Capability names present in a hex mask such as ``000001fffeffffff``."""
+    value = int(hex_mask.strip(), 16)
+    return {name for bit, name in enumerate(CAP_NAMES) if value >> bit & 1}
+
+
 def own_bounding_set(status_path: str = "/proc/self/status") -> set[str]:
     with open(status_path) as fh:
         for line in fh:
             if line.startswith("CapBnd:"):
-                value = int(line.split(":", 1)[1].strip(), 16)
-                return {n for bit, n in enumerate(CAP_NAMES) if value >> bit & 1}
+                return parse_mask(line.split(":", 1)[1])
     return set(CAP_NAMES)
 
 

@@ -125,6 +125,7 @@ class KubeClient:
         reader = {
             "deployment": lambda: self.apps.read_namespaced_deployment(ref.name, ref.namespace),
             "statefulset": lambda: self.apps.read_namespaced_stateful_set(ref.name, ref.namespace),
+            "daemonset": lambda: self.apps.read_namespaced_daemon_set(ref.name, ref.namespace),
             "replicaset": lambda: self.apps.read_namespaced_replica_set(ref.name, ref.namespace),
             "job": lambda: self.batch.read_namespaced_job(ref.name, ref.namespace),
             "pod": lambda: self.core.read_namespaced_pod(ref.name, ref.namespace),

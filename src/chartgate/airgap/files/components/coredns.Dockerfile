@@ -1,0 +1,5 @@
+ARG BASE_IMAGE
+FROM ${BASE_IMAGE}
+COPY coredns /coredns
+EXPOSE 53 53/udp
+ENTRYPOINT ["/coredns"]
