@@ -108,6 +108,19 @@ def missing(doc: Document, path: str, expected: Any = None) -> Check:
                  error=f"path not found ({why_missing(doc, path)})")
 
 
+def typed_value(doc: Document, path: str, expected: Any, kind: Any, noun: str) -> Any:
+    """The value at ``path`` if it is a ``kind`` (a type or a union, for ``isinstance``);
+    otherwise the failing :class:`Check` to return: the path does not resolve, or
+    "value is a str, ``noun``" (e.g. ``noun="not a list"``)."""
+    actual = lookup(doc, path)
+    if actual is MISSING:
+        return missing(doc, path, expected)
+    if not isinstance(actual, kind):
+        return Check(ok=False, path=path, expected=expected, actual=actual,
+                     error=f"value is a {type(actual).__name__}, {noun}")
+    return actual
+
+
 def require(args: Mapping[str, Any], *names: str, rule: str = "") -> list[Any]:
     out = []
     for n in names:

@@ -13,27 +13,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chartgate.assertions.common import (
-    MISSING,
-    Check,
-    Validator,
-    fmt,
-    is_subset,
-    lookup,
-    missing,
-    require,
-)
+from chartgate.assertions.common import Check, Validator, fmt, is_subset, require, typed_value
 from chartgate.manifests import Document
 
 
 def check(doc: Document, args: Mapping[str, Any]) -> Check:
     path, content = require(args, "path", "content", rule="contains")
-    actual = lookup(doc, path)
-    if actual is MISSING:
-        return missing(doc, path, content)
-    if not isinstance(actual, list):
-        return Check(ok=False, path=path, expected=content, actual=actual,
-                     error=f"value is a {type(actual).__name__}, not a list")
+    actual = typed_value(doc, path, content, list, "not a list")
+    if isinstance(actual, Check):
+        return actual
     partial = bool(args.get("any", False))
     hits = sum(1 for item in actual if (is_subset(content, item) if partial else item == content))
     count = args.get("count")

@@ -9,18 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from chartgate.assertions.common import MISSING, Check, Validator, fmt, is_subset, lookup, missing, require
+from chartgate.assertions.common import Check, Validator, fmt, is_subset, require, typed_value
 from chartgate.manifests import Document
 
 
 def check(doc: Document, args: Mapping[str, Any]) -> Check:
     path, content = require(args, "path", "content", rule="isSubset")
-    actual = lookup(doc, path)
-    if actual is MISSING:
-        return missing(doc, path, content)
-    if not isinstance(actual, Mapping | list):
-        return Check(ok=False, path=path, expected=content, actual=actual,
-                     error=f"value is a {type(actual).__name__}, not a map or list")
+    actual = typed_value(doc, path, content, Mapping | list, "not a map or list")
+    if isinstance(actual, Check):
+        return actual
     return Check(ok=is_subset(content, actual), path=path, expected=content, actual=actual)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sized
 from typing import Any
 
-from chartgate.assertions.common import MISSING, AssertionArgsError, Check, Validator, lookup, missing
+from chartgate.assertions.common import AssertionArgsError, Check, Validator, typed_value
 from chartgate.manifests import Document
 
 
@@ -21,12 +21,9 @@ def check(doc: Document, args: Mapping[str, Any]) -> Check:
         raise AssertionArgsError(
             f"lengthEqual: needs `path` (or `paths`) and `count: <int>`, got {dict(args)}")
     for path in paths:
-        actual = lookup(doc, path)
-        if actual is MISSING:
-            return missing(doc, path, count)
-        if not isinstance(actual, Sized):
-            return Check(ok=False, path=path, expected=count, actual=actual,
-                         error=f"value is a {type(actual).__name__}, it has no length")
+        actual = typed_value(doc, path, count, Sized, "it has no length")
+        if isinstance(actual, Check):
+            return actual
         if len(actual) != count:
             return Check(ok=False, path=path, expected=count, actual=len(actual))
     return Check(ok=True, path=", ".join(paths), expected=count, actual=count)

@@ -11,28 +11,16 @@ import binascii
 from collections.abc import Mapping
 from typing import Any
 
-from chartgate.assertions.common import (
-    MISSING,
-    Check,
-    Validator,
-    compile_pattern,
-    fmt,
-    lookup,
-    missing,
-    require,
-)
+from chartgate.assertions.common import Check, Validator, compile_pattern, fmt, require, typed_value
 from chartgate.manifests import Document
 
 
 def check(doc: Document, args: Mapping[str, Any]) -> Check:
     path, pattern = require(args, "path", "pattern", rule="matchRegex")
     regex = compile_pattern(pattern, "matchRegex")
-    actual = lookup(doc, path)
-    if actual is MISSING:
-        return missing(doc, path, pattern)
-    if not isinstance(actual, str):
-        return Check(ok=False, path=path, expected=pattern, actual=actual,
-                     error=f"value is a {type(actual).__name__}, not a string")
+    actual = typed_value(doc, path, pattern, str, "not a string")
+    if isinstance(actual, Check):
+        return actual
     if args.get("decodeBase64"):
         try:
             actual = base64.b64decode(actual, validate=True).decode()
