@@ -24,11 +24,12 @@ from chartgate.policy.conftest import (
     policy_files,
 )
 from chartgate.tools.opa import OpaError, OpaServer, PolicyCompileError
+from chartgate.util.lifecycle import Service
 
 DEFAULT_BATCH = 2000  # documents per HTTP request
 
 
-class Evaluator:
+class Evaluator(Service):
     """``with Evaluator(Path("policies"), data=[Path("policies/data")]) as opa:
     opa.evaluate("main", documents)``."""
 
@@ -42,13 +43,6 @@ class Evaluator:
         self.namespaces: list[str] = []
         self.packages: set[str] = set()
         self.server = OpaServer([], binary=binary, start_timeout=start_timeout, query_timeout=query_timeout)
-
-    def __enter__(self) -> Evaluator:
-        self.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
 
     @property
     def running(self) -> bool:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # opa_client pulls in aiohttp (~0.3 s): imported when a serve
 from chartgate import proc
 from chartgate.tools import bootstrap
 from chartgate.util.deadline import Terminal, poll_until
+from chartgate.util.lifecycle import Service
 
 # OPA's load/compile errors: "path/x.rego:6: rego_type_error: undefined function f"
 _COMPILE_ERROR = re.compile(r"(?P<file>[^\s:][^:\n]*\.rego):(?P<row>\d+): "
@@ -104,7 +105,7 @@ def _install_handlers() -> None:
         signal.signal(signum, _handler)
 
 
-class OpaServer:
+class OpaServer(Service):
     """A private OPA server holding the given Rego modules and data.
 
     >>> with OpaServer([Path("p/main.rego"), Path("p/data")], modules={"q.rego": text}) as opa:
@@ -129,13 +130,6 @@ class OpaServer:
         self._workdir: tempfile.TemporaryDirectory[str] | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
-    def __enter__(self) -> OpaServer:
-        self.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
     @property
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
