@@ -13,6 +13,7 @@ output, no process per scenario). ``backend=`` / ``CHARTGATE_RENDER_BACKEND`` ch
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -47,6 +48,9 @@ class Rendered:
     error: str | None
     seconds: float
     cache_hit: bool
+    # with coverage on: the coverage plan the probe ids refer to, and probe id → times run
+    coverage_plan: str = ""
+    coverage_hits: dict[int, int] | None = None
 
     @property
     def ok(self) -> bool:
@@ -72,7 +76,7 @@ class Renderer:
 
     def __init__(self, helm: Helm | None = None, cache_dir: Path | None = None,
                  use_cache: bool = True, workers: int | None = None,
-                 backend: str | None = None) -> None:
+                 backend: str | None = None, coverage: bool = False) -> None:
         self.helm = helm or Helm()
         self.cache_dir = cache_dir or cache.subdir("render")
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -86,6 +90,10 @@ class Renderer:
         self._fast: object | None = None  # PersistentRenderer, created on the first real render
         self._fast_checked = False
         self.renders = 0  # renders actually done: helm processes or persistent-renderer requests
+        # template coverage: every render instrumented (needs the persistent renderer)
+        self.coverage = coverage
+        if coverage:
+            self.backend = "persistent"
 
     @property
     def persistent(self) -> object | None:
@@ -139,10 +147,10 @@ class Renderer:
                     mine: Future[Rendered] = Future()
                     self._inflight[key] = mine
         if memo is not None:
-            return Rendered(scenario, memo.manifests, memo.error, 0.0, True)
+            return dataclasses.replace(memo, scenario=scenario, seconds=0.0, cache_hit=True)
         if waiting is not None:  # the same inputs are being rendered by another thread
             first = waiting.result()
-            return Rendered(scenario, first.manifests, first.error, 0.0, True)
+            return dataclasses.replace(first, scenario=scenario, seconds=0.0, cache_hit=True)
         try:
             result = self._render(scenario, key)
         except BaseException as exc:
@@ -164,6 +172,8 @@ class Renderer:
         out_file = self.cache_dir / f"{key}.yaml"
         err_file = self.cache_dir / f"{key}.err"
         parsed_file = self.cache_dir / f"{key}.p{PARSED_FORMAT}.pickle"
+        if self.coverage:
+            return self._render_covered(scenario, key, t0)
         if self.use_cache and out_file.exists():
             text, hit = out_file.read_text(), True
             manifests = _load_parsed(parsed_file, text)
@@ -185,6 +195,41 @@ class Renderer:
             if self.use_cache:
                 atomic_write(parsed_file, pickle.dumps(manifests, pickle.HIGHEST_PROTOCOL))
         return Rendered(scenario, manifests, err, time.perf_counter() - t0, hit)
+
+    def _render_covered(self, scenario: Scenario, key: str, t0: float) -> Rendered:
+        """An instrumented render (or its cached text, error and hits: the cache entry is
+        keyed by the renderer's source too, since that decides the probes)."""
+        from chartgate.tools import renderer as fast
+
+        cov_file = self.cache_dir / f"{key}.cov-{fast.source_hash()}.json"
+        if self.use_cache and cov_file.exists():
+            data = json.loads(cov_file.read_text())
+            text, err, plan = data["text"], data["error"], data["plan"]
+            hits = {int(k): v for k, v in data["hits"].items()}
+            hit = True
+        else:
+            pr = self.persistent
+            if pr is None:
+                raise RuntimeError("template coverage needs the persistent renderer: "
+                                   "`chartgate tools install renderer` (Go)")
+            with self._lock:
+                self.renders += 1
+            out = pr.template_covered(scenario.chart, scenario.args)  # type: ignore[attr-defined]
+            text, plan, hits, hit = out.text, out.plan, out.hits, False
+            err = out.error.message if out.error is not None else None
+            if self.use_cache:
+                atomic_write(cov_file, json.dumps({"text": text, "error": err, "plan": plan,
+                                                   "hits": {str(k): v for k, v in sorted(hits.items())}}))
+        manifests = parse(text) if text is not None else None
+        return Rendered(scenario, manifests, err, time.perf_counter() - t0, hit, plan, hits)
+
+    def coverage_plan(self, chart: Path) -> tuple[str, dict[str, object]]:
+        """The coverage plan of ``chart`` (probes, value reads, sources) from the renderer."""
+        pr = self.persistent
+        if pr is None:
+            raise RuntimeError("template coverage needs the persistent renderer: "
+                               "`chartgate tools install renderer` (Go)")
+        return pr.coverage_plan(chart)  # type: ignore[attr-defined]
 
     def _pool_size(self) -> int:
         if self._fast is not None or (not self._fast_checked and _may_use_persistent(self.backend)):

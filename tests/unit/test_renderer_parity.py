@@ -68,9 +68,19 @@ def _outcome(backend: Helm | fast.PersistentRenderer, chart: Path, args: Templat
         return "error", exc.message
 
 
+def _covered(pr: fast.PersistentRenderer, chart: Path, args: TemplateArgs) -> tuple[str, str]:
+    """The outcome of a render with template coverage on (instrumented templates)."""
+    out = pr.template_covered(chart, args)
+    if out.error is not None:
+        return "error", out.error.message
+    assert out.text is not None and out.plan and out.hits, "a covered render reports its probes"
+    return "ok", out.text
+
+
 @pytest.fixture(scope="module")
-def outcomes() -> dict[str, tuple[tuple[str, str], tuple[str, str]]]:
-    """scenario → (helm template's outcome, the persistent renderer's outcome)."""
+def outcomes() -> dict[str, tuple[tuple[str, str], tuple[str, str], tuple[str, str]]]:
+    """scenario → (helm template's outcome, the persistent renderer's outcome, and the
+    persistent renderer's with template coverage on)."""
     helm = Helm()
     try:
         binary = fast.ensure()
@@ -79,8 +89,9 @@ def outcomes() -> dict[str, tuple[tuple[str, str], tuple[str, str]]]:
     with fast.PersistentRenderer(binary) as pr:
         assert pr.version == helm.version.split("+")[0], "renderer and helm must be the same Helm version"
 
-        def both(s: Scenario) -> tuple[tuple[str, str], tuple[str, str]]:
-            return _outcome(helm, s.chart, s.args), _outcome(pr, s.chart, s.args)
+        def both(s: Scenario) -> tuple[tuple[str, str], tuple[str, str], tuple[str, str]]:
+            return (_outcome(helm, s.chart, s.args), _outcome(pr, s.chart, s.args),
+                    _covered(pr, s.chart, s.args))
 
         with ThreadPoolExecutor(max_workers=4) as pool:
             results = list(pool.map(both, SCENARIOS))
@@ -91,9 +102,11 @@ def test_every_scenario_is_covered() -> None:
     assert len(SCENARIOS) >= 100
 
 
+@pytest.mark.parametrize("coverage", ["coverage-off", "coverage-on"])
 @pytest.mark.parametrize("name", [s.name for s in SCENARIOS])
-def test_byte_identical_to_helm_template(name: str, outcomes: dict) -> None:
-    (h_kind, h_text), (r_kind, r_text) = outcomes[name]
+def test_byte_identical_to_helm_template(name: str, coverage: str, outcomes: dict) -> None:
+    (h_kind, h_text), plain, covered = outcomes[name]
+    r_kind, r_text = covered if coverage == "coverage-on" else plain
     assert r_kind == h_kind, (f"helm template: {h_kind}, persistent renderer: {r_kind}\n"
                               f"helm: {h_text[:2000]}\nrenderer: {r_text[:2000]}")
     if h_text != r_text and h_kind == "ok":

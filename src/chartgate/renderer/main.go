@@ -62,6 +62,7 @@ type request struct {
 	APIVersions []string `json:"api_versions"`
 	IsUpgrade   bool     `json:"is_upgrade"`
 	ShowOnly    []string `json:"show_only"`
+	Coverage    bool     `json:"coverage,omitempty"`
 }
 
 type response struct {
@@ -69,6 +70,9 @@ type response struct {
 	OK     bool   `json:"ok"`
 	Stdout string `json:"stdout,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// with "coverage": probe id -> times it ran (coverage.go), and the plan they refer to
+	Coverage map[string]int64 `json:"coverage,omitempty"`
+	Plan     string           `json:"plan,omitempty"`
 }
 
 var settings = cli.New()
@@ -87,8 +91,26 @@ func helmVersion() string {
 	return "unknown"
 }
 
+// renderCovered is render with the templates instrumented (coverage.go). The output is
+// the same; an error is reported with the text of an uninstrumented render (its line and
+// column refer to the chart's own files), while the hits up to the failure are kept.
+func renderCovered(req request) (string, error, *covRun) {
+	run := &covRun{}
+	text, err := render(req, run)
+	if err != nil {
+		req.Coverage = false
+		_, err = render(req, nil)
+	}
+	return text, err, run
+}
+
+type covRun struct {
+	plan *covPlan
+	hits *hits
+}
+
 // render is `helm template` for one request: returns stdout, or the error helm prints.
-func render(req request) (string, error) {
+func render(req request, cov *covRun) (string, error) {
 	var kubeVersion *common.KubeVersion
 	if req.KubeVersion != "" {
 		parsed, err := common.ParseKubeVersion(req.KubeVersion)
@@ -99,6 +121,14 @@ func render(req request) (string, error) {
 	}
 	cfg := action.NewConfiguration()
 	client := action.NewInstall(cfg)
+	var instrumentHook func(chart.Charter)
+	if cov != nil {
+		instrumentHook = func(ch chart.Charter) {
+			cov.plan = instrument(ch)
+			cov.hits = newHits(cov.plan)
+			cfg.CustomTemplateFuncs = cov.hits.funcs()
+		}
+	}
 	// the defaults `helm template`'s flags set
 	client.ServerSideApply = true
 	client.DryRunStrategy = action.DryRunClient
@@ -114,7 +144,7 @@ func render(req request) (string, error) {
 	client.IsUpgrade = req.IsUpgrade
 	client.KubeVersion = kubeVersion
 
-	rel, err := runInstall(req, client)
+	rel, err := runInstall(req, client, instrumentHook)
 	if err != nil {
 		if rel != nil {
 			return "", fmt.Errorf("%w\n\nUse --debug flag to render out invalid YAML", err)
@@ -169,7 +199,8 @@ func render(req request) (string, error) {
 }
 
 // runInstall mirrors helm's pkg/cmd/install.go runInstall for a local chart directory.
-func runInstall(req request, client *action.Install) (*release.Release, error) {
+// A non-nil instrument is called with the loaded chart before it renders.
+func runInstall(req request, client *action.Install, instrument func(chart.Charter)) (*release.Release, error) {
 	args := []string{req.Release, req.Chart}
 	name, chartRef, err := client.NameAndChart(args)
 	if err != nil {
@@ -215,6 +246,9 @@ func runInstall(req request, client *action.Install) (*release.Release, error) {
 			}
 			client.SkipSchemaValidation = true // already done, with the compiled schema cached
 		}
+	}
+	if instrument != nil {
+		instrument(chartRequested)
 	}
 	ri, err := client.RunWithContext(context.Background(), chartRequested, vals)
 	var rel *release.Release
@@ -262,12 +296,22 @@ func main() {
 		go func() {
 			defer wg.Done()
 			for req := range jobs {
-				text, err := safeRender(req)
-				if err != nil {
-					write(response{ID: req.ID, OK: false, Error: err.Error()})
+				var resp response
+				if req.Op == "coverage-plan" {
+					resp = coveragePlan(req)
 				} else {
-					write(response{ID: req.ID, OK: true, Stdout: text})
+					text, err, run := safeRender(req)
+					if err != nil {
+						resp = response{ID: req.ID, OK: false, Error: err.Error()}
+					} else {
+						resp = response{ID: req.ID, OK: true, Stdout: text}
+					}
+					if run != nil && run.plan != nil {
+						resp.Coverage = run.hits.sparse()
+						resp.Plan = run.plan.key
+					}
 				}
+				write(resp)
 			}
 		}()
 	}
@@ -295,11 +339,30 @@ func main() {
 	wg.Wait()
 }
 
-func safeRender(req request) (text string, err error) {
+func safeRender(req request) (text string, err error, run *covRun) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("renderer panic: %v", p)
 		}
 	}()
-	return render(req)
+	if req.Coverage {
+		return renderCovered(req)
+	}
+	text, err = render(req, nil)
+	return text, err, nil
+}
+
+// coveragePlan answers {"op": "coverage-plan", "chart": ...}: the chart's probes, value
+// reads and sources as JSON in "stdout" ("plan" names it, as in render responses).
+func coveragePlan(req request) response {
+	ch, err := loader.Load(req.Chart)
+	if err != nil {
+		return response{ID: req.ID, OK: false, Error: err.Error()}
+	}
+	p := planFor(chartTemplates(ch))
+	b, err := json.Marshal(p)
+	if err != nil {
+		return response{ID: req.ID, OK: false, Error: err.Error()}
+	}
+	return response{ID: req.ID, OK: true, Stdout: string(b), Plan: p.key}
 }

@@ -32,6 +32,7 @@ import os
 import threading
 import weakref
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,8 @@ def ensure(src: Path | None = None, stream: bool = False) -> Path:
     if out.is_file():
         return out
     if not (src / "go.mod").is_file():
-        raise RendererError(f"no renderer source at {src} (the chartgate package was installed without its package data?)")
+        raise RendererError(f"no renderer source at {src} "
+                            "(the chartgate package was installed without its package data?)")
     tmp = out.parent / f".{BINARY}.partial"
     try:
         go.build_local(src, ".", tmp, stream=stream)
@@ -213,6 +215,36 @@ class PersistentRenderer:
         if msg.get("ok"):
             return str(msg.get("stdout", ""))
         raise HelmError("template", clean_error("Error: " + str(msg.get("error", ""))))
+
+    def template_covered(self, chart: Path, args: TemplateArgs) -> CoveredRender:
+        """:meth:`template` with the templates instrumented: the same text or error, plus
+        how often each probe of the chart's coverage plan ran."""
+        msg = self._call({**request(chart, args), "coverage": True})
+        hits = {int(k): int(v) for k, v in (msg.get("coverage") or {}).items()}
+        if msg.get("ok"):
+            return CoveredRender(str(msg.get("stdout", "")), None, str(msg.get("plan", "")), hits)
+        err = HelmError("template", clean_error("Error: " + str(msg.get("error", ""))))
+        return CoveredRender(None, err, str(msg.get("plan", "")), hits)
+
+    def coverage_plan(self, chart: Path) -> tuple[str, dict[str, Any]]:
+        """The chart's coverage plan: ``(plan id, {"files", "probes", "reads"})`` (see
+        ``renderer/coverage.go``)."""
+        msg = self._call({"op": "coverage-plan", "chart": str(chart)})
+        if not msg.get("ok"):
+            raise RendererError(f"coverage plan of {chart}: {msg.get('error')}")
+        return str(msg.get("plan", "")), json.loads(str(msg.get("stdout", "{}")))
+
+
+@dataclass(frozen=True)
+class CoveredRender:
+    """One instrumented render: the text or the error ``helm template`` gives, the coverage
+    plan the probe ids refer to, and probe id → times it ran (probes that never ran are
+    absent)."""
+
+    text: str | None
+    error: HelmError | None
+    plan: str
+    hits: dict[int, int]
 
 
 def request(chart: Path, args: TemplateArgs) -> dict[str, Any]:

@@ -1,0 +1,116 @@
+"""Template and values coverage over every scenario of a run.
+
+With coverage on, the persistent renderer instruments the chart's templates (without
+changing what renders) and returns, per render, how often each block and branch arm
+ran; :func:`collect` sums them per chart (:mod:`.model`), :mod:`.values` checks the
+chart's values keys against the scenarios and the templates' reads, and :mod:`.writers`
+prints the summary and writes LCOV, Cobertura XML and an HTML page.
+
+Each uncovered branch and each values finding is a :class:`Finding` of the
+``coverage`` stage (a note); ``--coverage-min N`` adds an error when branch coverage is
+below N %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from chartgate.coverage.model import Plan, TemplateCoverage, aggregate, describe
+from chartgate.coverage.values import ValuesCoverage, analyse
+from chartgate.render import Rendered, Renderer
+from chartgate.report.model import Finding, Severity, StageResult
+
+STAGE = "coverage"
+
+
+@dataclass
+class ChartCoverage:
+    chart: Path
+    templates: TemplateCoverage
+    values: ValuesCoverage
+
+
+def _display(chart: Path) -> str:
+    try:
+        return chart.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return chart.resolve().as_posix()
+
+
+def collect(renderer: Renderer, rendered: Iterable[Rendered]) -> list[ChartCoverage]:
+    """Coverage per chart over ``rendered`` (renders done with ``Renderer(coverage=True)``)."""
+    by_chart: dict[Path, list[Rendered]] = {}
+    for r in rendered:
+        by_chart.setdefault(r.scenario.chart.resolve(), []).append(r)
+    out = []
+    for chart in sorted(by_chart):
+        plan_id, data = renderer.coverage_plan(chart)
+        plan = Plan.from_json(plan_id, data)
+        runs = sorted(by_chart[chart], key=lambda r: r.scenario.name)
+        hits = [r.coverage_hits or {} for r in runs if r.coverage_plan == plan_id]
+        tc = aggregate(_display(chart), plan, hits)
+        vc = analyse(chart, plan, [r.scenario for r in runs])
+        out.append(ChartCoverage(chart, tc, vc))
+    return out
+
+
+def findings(cov: ChartCoverage, minimum: float | None = None) -> list[Finding]:
+    """Uncovered branch arms and values findings (notes), and the minimum (an error)."""
+    out = []
+    for a in cov.templates.uncovered():
+        out.append(Finding(STAGE, "uncovered-branch", describe(a), Severity.NOTE,
+                           template=a.probe.file, path=f"line {a.probe.line}"))
+    for f, why in sorted(cov.templates.plan.not_instrumented.items()):
+        out.append(Finding(STAGE, "not-instrumented", f"{f}: {why}", Severity.NOTE, template=f))
+    v = cov.values
+    for k in v.dead:
+        out.append(Finding(STAGE, "dead-key", f"{k.key}: declared in {' and '.join(k.declared_in)} "
+                           "but no template reads it", Severity.NOTE, path=k.key, values_keys=(k.key,)))
+    for r in v.undeclared:
+        out.append(Finding(STAGE, "undeclared-read", f"{r.file}:{r.line}: reads .Values.{r.path}, "
+                           "which neither values.yaml nor values.schema.json declares", Severity.NOTE,
+                           template=r.file, path=r.path, values_keys=(r.path,)))
+    for k in v.unexercised:
+        out.append(Finding(STAGE, "unexercised-key", f"{k.key}: no scenario sets it to a non-default value",
+                           Severity.NOTE, path=k.key, values_keys=(k.key,)))
+    pct = cov.templates.branch_percent()
+    if minimum is not None and pct < minimum:
+        missing = [describe(a) for a in cov.templates.uncovered()]
+        out.append(Finding(STAGE, "coverage-min",
+                           f"{cov.templates.chart}: branch coverage {pct:.1f}% is below {minimum:g}%; "
+                           f"not taken: {'; '.join(missing[:20])}"
+                           + (f" (and {len(missing) - 20} more)" if len(missing) > 20 else ""),
+                           Severity.ERROR, expected=minimum, actual=round(pct, 1)))
+    return out
+
+
+def result(cov: ChartCoverage, minimum: float | None = None) -> StageResult:
+    """The run-level result of the coverage stage for one chart."""
+    return StageResult(STAGE, "(run)", findings(cov, minimum))
+
+
+def text(cov: ChartCoverage) -> str:
+    """Terminal output: the per-template table, then every finding on one line."""
+    from chartgate.coverage.writers import summary
+
+    v = cov.values
+    lines = [f"template coverage of {cov.templates.chart} over {cov.templates.scenarios} renders:",
+             summary(cov.templates)]
+    lines += [f"  {describe(a)}" for a in cov.templates.uncovered()]
+    read = sum(1 for k in v.keys if k.read_at or k not in v.dead)
+    lines.append(f"values coverage: {len(v.keys)} keys, {len(v.dead)} dead, "
+                 f"{len(v.unexercised)} never set by a scenario, {len(v.undeclared)} undeclared reads"
+                 f" ({read} keys read)")
+    lines += [f"  dead key: {k.key} ({', '.join(k.declared_in)})" for k in v.dead]
+    lines += [f"  undeclared: {r.file}:{r.line}: .Values.{r.path}" for r in v.undeclared]
+    lines += [f"  never set: {k.key}" for k in v.unexercised]
+    return "\n".join(lines)
+
+
+def write(cov: ChartCoverage, out_dir: Path) -> list[Path]:
+    """LCOV, Cobertura and HTML files for one chart (in ``out_dir``)."""
+    from chartgate.coverage.writers import write_all
+
+    return write_all(cov.templates, out_dir)

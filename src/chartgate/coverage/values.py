@@ -1,0 +1,202 @@
+"""Values coverage: for each key of values.yaml and values.schema.json, how many scenarios
+set it to something other than its default, and whether any template reads it; and every
+``.Values`` path a template reads that neither file declares.
+
+The reads come from the renderer's coverage plan (``renderer/coverage.go``): field chains
+through ``.Values``, the dot inside ``with``/``range`` over such a path, variables holding
+one, ``index`` with literal keys, and ``include``/``template`` calls followed into their
+defines. A key is read when a template reads it, something under it, or an enclosing key
+as a whole value (``toYaml .Values.resources`` reads every key under ``resources``).
+A scenario's values are its values files merged in order, then its ``set:`` entries;
+keys under a list are not enumerated (the list is the key). Only the chart's own
+templates are analysed (subchart values belong to the subchart).
+
+Three kinds of finding:
+- ``dead-key``: declared, but no template reads it (changing it changes no manifest);
+- ``undeclared-read``: a template reads ``.Values.x`` that neither file declares (a typo,
+  or an undocumented knob);
+- ``unexercised-key``: declared and read, but no scenario sets it to a non-default value.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from chartgate.coverage.model import Plan, ValueRead
+from chartgate.scenario import Scenario
+
+_MISSING = object()
+
+
+@dataclass
+class KeyCoverage:
+    key: str
+    declared_in: tuple[str, ...]  # "values.yaml", "values.schema.json"
+    scenarios: int = 0  # scenarios that set it to a non-default value
+    read_at: list[str] = field(default_factory=list)  # template:line (first few)
+
+
+@dataclass
+class ValuesCoverage:
+    keys: list[KeyCoverage]
+    dead: list[KeyCoverage]
+    unexercised: list[KeyCoverage]
+    undeclared: list[ValueRead]  # one per path (the first place it is read)
+
+
+def _leaves(d: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    for k, v in d.items():
+        path = f"{prefix}{k}"
+        if isinstance(v, Mapping) and v:
+            yield path, _MISSING  # an inner key: declared, not a leaf
+            yield from _leaves(v, path + ".")
+        else:
+            yield path, v
+
+
+def schema_keys(schema: Mapping[str, Any], prefix: str = "") -> dict[str, bool]:
+    """Property paths of a JSON schema → True when the object there is open (more keys
+    allowed: additionalProperties not false, or patternProperties)."""
+    out: dict[str, bool] = {}
+    defs = schema.get("definitions") or schema.get("$defs") or {}
+
+    def walk(node: Mapping[str, Any], path: str, depth: int) -> None:
+        if depth > 30 or not isinstance(node, Mapping):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            name = ref.split("/")[-1]
+            if name in defs:
+                walk(defs[name], path, depth + 1)
+        for sub in ("allOf", "anyOf", "oneOf"):
+            for s in node.get(sub) or []:
+                walk(s, path, depth + 1)
+        for k in ("then", "else"):
+            if isinstance(node.get(k), Mapping):
+                walk(node[k], path, depth + 1)
+        props = node.get("properties")
+        if isinstance(props, Mapping):
+            for k, v in props.items():
+                p = f"{path}{k}"
+                out.setdefault(p, False)
+                walk(v, p + ".", depth + 1)
+        if path and (node.get("patternProperties") or node.get("additionalProperties") not in (None, False)
+                     or (node.get("type") == "object" and "properties" not in node
+                         and node.get("additionalProperties") is not False)):
+            out[path[:-1]] = True
+
+    walk(schema, prefix, 0)
+    return out
+
+
+def _get(d: Any, path: list[str]) -> Any:
+    for p in path:
+        if not isinstance(d, Mapping) or p not in d:
+            return _MISSING
+        d = d[p]
+    return d
+
+
+def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for k, v in new.items():
+        if isinstance(v, Mapping) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = json.loads(json.dumps(v, default=str)) if isinstance(v, Mapping | list) else v
+
+
+def scenario_values(sc: Scenario) -> dict[str, Any]:
+    """The values a scenario gives on top of the chart's defaults (files, then ``set:``)."""
+    out: dict[str, Any] = {}
+    for vf in sc.args.values_files:
+        data = yaml.safe_load(Path(vf).read_text()) or {}
+        if isinstance(data, Mapping):
+            _merge(out, data)
+    for k, v in sc.args.set_json:
+        node = out
+        parts = k.split(".")
+        for p in parts[:-1]:
+            if not isinstance(node.get(p), dict):
+                node[p] = {}
+            node = node[p]
+        node[parts[-1]] = json.loads(v)
+    return out
+
+
+def _read_path(r: ValueRead) -> str:
+    return r.path.split(".[]", 1)[0] if r.path != "[]" else ""
+
+
+def analyse(chart: Path, plan: Plan, scenarios: Iterable[Scenario]) -> ValuesCoverage:
+    values_file = chart / "values.yaml"
+    defaults = (yaml.safe_load(values_file.read_text()) if values_file.is_file() else None) or {}
+    schema_file = chart / "values.schema.json"
+    skeys = schema_keys(json.loads(schema_file.read_text())) if schema_file.is_file() else {}
+    vkeys = dict(_leaves(defaults))
+    keys: dict[str, KeyCoverage] = {}
+    for k in sorted(set(vkeys) | set(skeys)):
+        if k == "global" or k.startswith("global."):
+            continue  # helm's own: every chart gets .Values.global, for its subcharts
+        where = tuple(n for n, has in (("values.yaml", k in vkeys), ("values.schema.json", k in skeys))
+                      if has)
+        keys[k] = KeyCoverage(k, where)
+    # leaves: keys with no declared key under them
+    leaf = {k for k in keys if not any(o.startswith(k + ".") for o in keys)}
+
+    reads = [r for r in plan.reads if r.file.startswith("templates/")]
+    for sc in scenarios:
+        given = scenario_values(sc)
+        for k in leaf:
+            parts = k.split(".")
+            v = _get(given, parts)
+            if v is not _MISSING and v != _get(defaults, parts):
+                keys[k].scenarios += 1
+    for k in keys:  # an inner key counts the scenarios of the keys under it (at least)
+        if k not in leaf:
+            keys[k].scenarios = max([keys[o].scenarios for o in keys if o.startswith(k + ".")] + [0])
+
+    def is_read(k: str) -> list[str]:
+        at = []
+        for r in reads:
+            if r.write:
+                continue
+            p = _read_path(r)
+            if p == k or p.startswith(k + ".") or (r.whole and (p == "" or k.startswith(p + "."))):
+                at.append(f"{r.file}:{r.line}")
+        return at
+
+    dead, unexercised = [], []
+    for k in sorted(leaf):
+        kc = keys[k]
+        kc.read_at = is_read(k)[:5]
+        if not kc.read_at:
+            dead.append(kc)
+        elif kc.scenarios == 0:
+            unexercised.append(kc)
+
+    def declared(path: str) -> bool:
+        if path == "" or path in keys:
+            return True
+        parts = path.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            anc = ".".join(parts[:i])
+            if anc in keys:
+                dv = _get(defaults, anc.split("."))
+                open_in_values = anc in vkeys and not (isinstance(dv, Mapping) and dv)
+                return open_in_values or skeys.get(anc, False)
+        return False
+
+    written = {_read_path(r) for r in reads if r.write}
+    undeclared: dict[str, ValueRead] = {}
+    for r in sorted(reads, key=lambda r: (r.path, r.file, r.line)):
+        p = _read_path(r)
+        if not r.write and p not in written and not declared(p):
+            undeclared.setdefault(p, r)
+    return ValuesCoverage(list(keys.values()), dead, unexercised,
+                          [undeclared[p] for p in sorted(undeclared)])
