@@ -9,7 +9,7 @@ import pytest
 
 from chartgate.util.ci import in_ci, missing_prerequisite
 from chartgate.util.durations import parse_duration
-from chartgate.util.files import atomic_write
+from chartgate.util.files import atomic_output, atomic_write
 from chartgate.util.merge import deep_merge
 
 
@@ -95,3 +95,17 @@ def test_missing_prerequisite_fails_under_ci_and_skips_elsewhere(monkeypatch: py
     monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="no chart"):
         missing_prerequisite("no chart")
+
+
+def test_atomic_output_renames_on_success_and_cleans_up_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "bin" / "tool"
+    with atomic_output(target) as tmp:
+        assert tmp.parent == target.parent and tmp != target
+        tmp.write_text("built")
+        assert not target.exists()
+    assert target.read_text() == "built"
+    with pytest.raises(RuntimeError, match="build failed"), atomic_output(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("build failed")
+    assert target.read_text() == "built"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["tool"]

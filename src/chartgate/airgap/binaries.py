@@ -13,6 +13,7 @@ from chartgate.airgap import steps
 from chartgate.airgap.config import airgap, component_images, kubernetes_version
 from chartgate.tools import bootstrap, go
 from chartgate.tools.versions import tool
+from chartgate.util.files import atomic_output
 
 KUBERNETES_BINARIES = ("kubeadm", "kubelet", "kubectl", "kube-apiserver",
                        "kube-controller-manager", "kube-scheduler", "kube-proxy")
@@ -66,9 +67,8 @@ def build_pause(force: bool = False) -> bool:
     out = pause_binary()
     if out.exists() and not force:
         return False
-    tmp = out.with_name("pause.partial")
-    go.build_local(pause_source(), ".", tmp)
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        go.build_local(pause_source(), ".", tmp)
     return True
 
 

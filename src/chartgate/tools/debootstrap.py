@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from chartgate import proc
+from chartgate.util.files import atomic_output
 
 
 def rootfs(suite: str, target: Path, mirror: str, variant: str = "minbase",
@@ -20,7 +21,6 @@ def rootfs(suite: str, target: Path, mirror: str, variant: str = "minbase",
 
 
 def tar(directory: Path, out: Path) -> Path:
-    tmp = out.with_name(out.name + ".partial")
-    proc.run(["tar", "--numeric-owner", "--xattrs", "-C", directory, "-cf", tmp, "."], timeout=900)
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        proc.run(["tar", "--numeric-owner", "--xattrs", "-C", directory, "-cf", tmp, "."], timeout=900)
     return out

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from chartgate import proc
+from chartgate.util.files import atomic_output
 
 BUILD_TIMEOUT = 1800
 
@@ -104,9 +105,8 @@ def import_tar(tarball: Path, tag: str, changes: Iterable[str] = ()) -> None:
 
 
 def save(refs: Iterable[str], out: Path) -> Path:
-    tmp = out.with_name(out.name + ".partial")
-    run(["save", "-o", tmp, *refs], timeout=900)
-    tmp.replace(out)
+    with atomic_output(out) as tmp:
+        run(["save", "-o", tmp, *refs], timeout=900)
     return out
 
 

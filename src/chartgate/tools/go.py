@@ -20,6 +20,7 @@ from pathlib import Path
 
 from chartgate import cache, proc
 from chartgate.tools.versions import ToolSpec
+from chartgate.util.files import atomic_output
 
 GO_TIMEOUT = 3600
 
@@ -121,11 +122,10 @@ def build(spec: ToolSpec, dest: Path, stream: bool = False) -> Path:
                   else p for p in packages)], wrap, stream=stream)
     dest.mkdir(parents=True, exist_ok=True)
     ldflags = f"-s -w {spec.ldflags}".strip()
-    tmp = dest / f".{spec.binary}.partial"
-    _go(["build", "-trimpath", "-ldflags", ldflags, "-o", str(tmp), spec.package], wrap,
-        cgo=spec.cgo, stream=stream)
     final = dest / spec.binary
-    tmp.replace(final)
+    with atomic_output(final) as tmp:
+        _go(["build", "-trimpath", "-ldflags", ldflags, "-o", str(tmp), spec.package], wrap,
+            cgo=spec.cgo, stream=stream)
     for extra in spec.extra_packages:
         name = extra.rstrip("/").rsplit("/", 1)[-1]
         _go(["build", "-trimpath", "-ldflags", ldflags, "-o", str(dest / name), extra], wrap,

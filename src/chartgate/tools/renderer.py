@@ -41,6 +41,7 @@ from chartgate.render_args import TemplateArgs
 from chartgate.tools import go
 from chartgate.tools.helm import HelmError, clean_error
 from chartgate.tools.versions import tool
+from chartgate.util.files import atomic_output
 
 log = logging.getLogger("chartgate.renderer")
 
@@ -95,12 +96,11 @@ def ensure(src: Path | None = None, stream: bool = False) -> Path:
     if not (src / "go.mod").is_file():
         raise RendererError(f"no renderer source at {src} "
                             "(the chartgate package was installed without its package data?)")
-    tmp = out.parent / f".{BINARY}.partial"
     try:
-        go.build_local(src, ".", tmp, stream=stream)
+        with atomic_output(out) as tmp:
+            go.build_local(src, ".", tmp, stream=stream)
     except Exception as exc:
         raise RendererError(f"building the persistent renderer failed: {exc}") from exc
-    tmp.replace(out)
     return out
 
 
