@@ -13,7 +13,7 @@ below N %.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +62,9 @@ def findings(cov: ChartCoverage, minimum: float | None = None) -> list[Finding]:
     for a in cov.templates.uncovered():
         out.append(Finding(STAGE, "uncovered-branch", describe(a), Severity.NOTE,
                            template=a.probe.file, path=f"line {a.probe.line}"))
+    for a in cov.templates.unreachable():
+        out.append(Finding(STAGE, "needs-cluster", describe(a) + " (depends on lookup: not counted)",
+                           Severity.NOTE, template=a.probe.file, path=f"line {a.probe.line}"))
     for f, why in sorted(cov.templates.plan.not_instrumented.items()):
         out.append(Finding(STAGE, "not-instrumented", f"{f}: {why}", Severity.NOTE, template=f))
     v = cov.values
@@ -99,6 +102,11 @@ def text(cov: ChartCoverage) -> str:
     lines = [f"template coverage of {cov.templates.chart} over {cov.templates.scenarios} renders:",
              summary(cov.templates)]
     lines += [f"  {describe(a)}" for a in cov.templates.uncovered()]
+    unreachable = cov.templates.unreachable()
+    if unreachable:
+        lines.append(f"not counted: {len(unreachable)} arms depend on lookup, which finds nothing "
+                     "without a cluster (helm template):")
+        lines += [f"  {describe(a)}" for a in unreachable]
     read = sum(1 for k in v.keys if k.read_at or k not in v.dead)
     lines.append(f"values coverage: {len(v.keys)} keys, {len(v.dead)} dead, "
                  f"{len(v.unexercised)} never set by a scenario, {len(v.undeclared)} undeclared reads"
@@ -114,3 +122,25 @@ def write(cov: ChartCoverage, out_dir: Path) -> list[Path]:
     from chartgate.coverage.writers import write_all
 
     return write_all(cov.templates, out_dir)
+
+
+def present(covs: list[ChartCoverage], minimum: float | None, out_dir: Path,
+            say: Callable[[str], None] = print) -> list[StageResult]:
+    """What ``--coverage`` does after a run: print each chart's summary and findings, write
+    its files (``out_dir``, or ``out_dir/<chart>`` for several charts) and return one
+    result per chart (an error result when branch coverage is below ``minimum``)."""
+    results = []
+    for cov in covs:
+        where = out_dir if len(covs) == 1 else out_dir / cov.chart.name
+        say("\n" + text(cov))
+        files = write(cov, where)
+        say(f"coverage files: {', '.join(str(f) for f in files)}")
+        res = result(cov, minimum)
+        if len(covs) > 1:
+            res = StageResult(res.stage, f"{cov.chart.name}/(run)", res.findings)
+        pct = cov.templates.branch_percent()
+        if minimum is not None:
+            verdict = "ok" if pct >= minimum else "FAIL"
+            say(f"branch coverage {pct:.1f}% (minimum {minimum:g}%): {verdict}")
+        results.append(res)
+    return results

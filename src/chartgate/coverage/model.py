@@ -25,6 +25,7 @@ class Probe:
     arm: int
     explicit_else: bool
     lines: tuple[int, ...]
+    needs_cluster: bool = False  # the condition depends on lookup (empty under helm template)
 
     @property
     def is_branch(self) -> bool:
@@ -61,7 +62,8 @@ class Plan:
             if not f.get("instrumented"):
                 skipped[rel(f["name"])] = f.get("reason", "")
         probes = [Probe(p["id"], rel(p["file"]), p["line"], p["kind"], p.get("cond", ""), p["group"],
-                        p["arm"], bool(p.get("explicit_else")), tuple(p.get("lines") or ()))
+                        p["arm"], bool(p.get("explicit_else")), tuple(p.get("lines") or ()),
+                        bool(p.get("needs_cluster")))
                   for p in data.get("probes") or []]
         reads = [ValueRead(r["path"], rel(r["file"]), r["line"], bool(r["whole"]), bool(r.get("write")))
                  for r in data.get("reads") or []]
@@ -81,6 +83,9 @@ class FileCoverage:
     source: str
     lines: dict[int, int] = field(default_factory=dict)  # line → hits (max over its blocks)
     arms: list[BranchArm] = field(default_factory=list)
+    # arms never taken whose condition depends on lookup: no render without a cluster can
+    # take them, so they are listed but not counted
+    unreachable: list[BranchArm] = field(default_factory=list)
     defines: list[tuple[str, int, int]] = field(default_factory=list)  # (name, line, hits)
     instrumented: bool = True
 
@@ -133,6 +138,10 @@ class TemplateCoverage:
     def uncovered(self) -> list[BranchArm]:
         return [a for f in self.files for a in f.arms if a.hits == 0]
 
+    def unreachable(self) -> list[BranchArm]:
+        """Arms not counted: never taken, and only a cluster (lookup) could take them."""
+        return [a for f in self.files for a in f.unreachable]
+
 
 def aggregate(chart: str, plan: Plan, hits_per_scenario: Iterable[Mapping[int, int]]) -> TemplateCoverage:
     """Sum the scenarios' hits over ``plan``."""
@@ -155,9 +164,11 @@ def aggregate(chart: str, plan: Plan, hits_per_scenario: Iterable[Mapping[int, i
         if p.kind == "define":
             fc.defines.append((p.cond, p.line, h))
         if p.is_branch:
-            fc.arms.append(BranchArm(p, h, seen.get(p.id, 0)))
+            arms = fc.unreachable if h == 0 and p.needs_cluster else fc.arms
+            arms.append(BranchArm(p, h, seen.get(p.id, 0)))
     for fc in files.values():
         fc.arms.sort(key=lambda a: (a.probe.line, a.probe.group, a.probe.arm))
+        fc.unreachable.sort(key=lambda a: (a.probe.line, a.probe.group, a.probe.arm))
         fc.defines.sort(key=lambda d: (d[1], d[0]))
         fc.lines = dict(sorted(fc.lines.items()))
     return TemplateCoverage(chart, plan, n, [files[k] for k in sorted(files)])

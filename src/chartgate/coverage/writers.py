@@ -109,6 +109,9 @@ def html_report(cov: TemplateCoverage) -> str:
             if a.hits == 0:
                 arms.setdefault(a.probe.line, []).append(describe(a).split(": ", 1)[1])
                 missed[a.probe.line] = True
+        for a in f.unreachable:
+            arms.setdefault(a.probe.line, []).append(
+                describe(a).split(": ", 1)[1] + " (depends on lookup: needs a cluster, not counted)")
         out.append('<table class="src">')
         for n, text in enumerate(f.source.split("\n"), start=1):
             cls = ""

@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"path"
 	"reflect"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,14 +51,17 @@ const (
 // of a default/ternary/coalesce input.
 type probe struct {
 	ID    int    `json:"id"`
-	File  string `json:"file"`            // helm's template name: clockwork/templates/x.yaml
-	Line  int    `json:"line"`            // where the block or condition starts (1-based)
-	Kind  string `json:"kind"`            // file, define, then, else, body, empty, set, unset
-	Cond  string `json:"cond,omitempty"`  // `if .Values.x`, `default "a" .Values.x`, define name
-	Group int    `json:"group"`           // branch group (arms share it); -1: not a branch
-	Arm   int    `json:"arm"`             // arm index in its group
-	Else  bool   `json:"explicit_else"`   // an else arm written in the template
-	Lines []int  `json:"lines,omitempty"` // source lines whose code runs when the block runs
+	File  string `json:"file"`           // helm's template name: clockwork/templates/x.yaml
+	Line  int    `json:"line"`           // where the block or condition starts (1-based)
+	Kind  string `json:"kind"`           // file, define, then, else, body, empty, set, unset
+	Cond  string `json:"cond,omitempty"` // `if .Values.x`, `default "a" .Values.x`, define name
+	Group int    `json:"group"`          // branch group (arms share it); -1: not a branch
+	Arm   int    `json:"arm"`            // arm index in its group
+	Else  bool   `json:"explicit_else"`  // an else arm written in the template
+	// the condition depends on `lookup` (directly, through a variable or a define): under
+	// `helm template` lookup finds nothing, so only one arm can ever be taken
+	Cluster bool  `json:"needs_cluster,omitempty"`
+	Lines   []int `json:"lines,omitempty"` // source lines whose code runs when the block runs
 }
 
 type valueRead struct {
@@ -273,11 +277,13 @@ func buildPlan(files []tmplFile) *covPlan {
 		}
 		return !a.Whole && b.Whole
 	})
+	clusterDefines := lookupDefines(defines)
 	for _, pf := range all {
 		start := len(p.Probes)
-		in := &instrumenter{p: p, file: pf.name, src: pf.src}
+		in := &instrumenter{p: p, file: pf.name, src: pf.src, clusterDefines: clusterDefines}
 		var b strings.Builder
 		if main := pf.trees[pf.name]; main != nil {
+			in.vars = clusterVars(main.Root, clusterDefines)
 			if !strings.HasPrefix(path.Base(pf.name), "_") && !parse.IsEmptyTree(main.Root) {
 				in.block(main.Root, "file", "", -1, 0, false, int(main.Root.Position()))
 			} else {
@@ -294,6 +300,7 @@ func buildPlan(files []tmplFile) *covPlan {
 		sort.Strings(tnames)
 		for _, n := range tnames {
 			t := pf.trees[n]
+			in.vars = clusterVars(t.Root, clusterDefines)
 			if !parse.IsEmptyTree(t.Root) {
 				in.block(t.Root, "define", n, -1, 0, false, int(t.Root.Position()))
 			}
@@ -352,9 +359,103 @@ func roundTrips(name, text string) error {
 // --- probes ----------------------------------------------------------------------------
 
 type instrumenter struct {
-	p    *covPlan
-	file string
-	src  string
+	p              *covPlan
+	file           string
+	src            string
+	clusterDefines map[string]bool // defines whose output depends on lookup
+	vars           map[string]bool // variables of the current tree that hold lookup results
+	clusterDepth   int             // > 0 while instrumenting inside a lookup-dependent arm
+}
+
+var lookupWord = regexp.MustCompile(`\blookup\b`)
+
+// dependsOnCluster: a pipeline (as text) that calls lookup, reads a variable holding a
+// lookup result, or includes a define whose output depends on lookup.
+func dependsOnCluster(text string, vars, defines map[string]bool) bool {
+	if lookupWord.MatchString(text) {
+		return true
+	}
+	for v := range vars {
+		if regexp.MustCompile(regexp.QuoteMeta(v) + `\b`).MatchString(text) {
+			return true
+		}
+	}
+	for d := range defines {
+		if strings.Contains(text, strconv.Quote(d)) {
+			return true
+		}
+	}
+	return false
+}
+
+// lookupDefines: defines that call lookup, or include one that does (to a fixpoint).
+func lookupDefines(defines map[string]*parse.Tree) map[string]bool {
+	out := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for n, t := range defines {
+			if !out[n] && dependsOnCluster(t.Root.String(), nil, out) {
+				out[n] = true
+				changed = true
+			}
+		}
+	}
+	return out
+}
+
+// clusterVars: the variables of a tree assigned from something that depends on lookup.
+func clusterVars(root *parse.ListNode, defines map[string]bool) map[string]bool {
+	var decls []*parse.PipeNode
+	var walk func(l *parse.ListNode)
+	walk = func(l *parse.ListNode) {
+		if l == nil {
+			return
+		}
+		for _, n := range l.Nodes {
+			switch n := n.(type) {
+			case *parse.ActionNode:
+				if len(n.Pipe.Decl) > 0 {
+					decls = append(decls, n.Pipe)
+				}
+			case *parse.IfNode:
+				decls = append(decls, n.Pipe)
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.WithNode:
+				decls = append(decls, n.Pipe)
+				walk(n.List)
+				walk(n.ElseList)
+			case *parse.RangeNode:
+				decls = append(decls, n.Pipe)
+				walk(n.List)
+				walk(n.ElseList)
+			}
+		}
+	}
+	walk(root)
+	vars := map[string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, p := range decls {
+			if len(p.Decl) == 0 {
+				continue
+			}
+			text := p.String()
+			if i := strings.Index(text, "="); i >= 0 {
+				text = text[i+1:]
+			}
+			if !dependsOnCluster(text, vars, defines) {
+				continue
+			}
+			for _, v := range p.Decl {
+				if !vars[v.Ident[0]] {
+					vars[v.Ident[0]] = true
+					changed = true
+				}
+			}
+		}
+	}
+	return vars
 }
 
 func lineOf(src string, pos int) int {
@@ -422,6 +523,7 @@ func (in *instrumenter) walk(list *parse.ListNode) {
 	if list == nil {
 		return
 	}
+	escapeBraces(list)
 	for _, n := range list.Nodes {
 		switch n := n.(type) {
 		case *parse.ActionNode:
@@ -448,7 +550,15 @@ func (in *instrumenter) branch(b *parse.BranchNode, word string) {
 		first, second = "body", "empty"
 	}
 	explicit := b.ElseList != nil
+	// arms inside an arm that depends on lookup depend on it too
+	cluster := in.clusterDepth > 0 || dependsOnCluster(cond, in.vars, in.clusterDefines)
+	if cluster {
+		in.clusterDepth++
+		defer func() { in.clusterDepth-- }()
+	}
+	at := len(in.p.Probes)
 	b.List = in.block(b.List, first, cond, g, 0, false, pos)
+	in.p.Probes[at].Cluster = cluster
 	if word == "range" && !explicit {
 		return // a range's body is its one arm unless the template gives it an else
 	}
@@ -456,7 +566,28 @@ func (in *instrumenter) branch(b *parse.BranchNode, word string) {
 	if b.ElseList != nil {
 		elsePos = int(b.ElseList.Position())
 	}
+	at = len(in.p.Probes)
 	b.ElseList = in.block(b.ElseList, second, cond, g, 1, explicit, elsePos)
+	in.p.Probes[at].Cluster = cluster
+}
+
+// escapeBraces: text ending in "{" written back right before an action would read as
+// "{{{" (the action starting one character early). Such a text gives its last "{" to an
+// action that prints it: {{"{"}}.
+func escapeBraces(list *parse.ListNode) {
+	out := list.Nodes[:0:0]
+	for _, n := range list.Nodes {
+		t, ok := n.(*parse.TextNode)
+		if ok && len(t.Text) > 0 && t.Text[len(t.Text)-1] == '{' {
+			cut := *t
+			cut.Text = t.Text[:len(t.Text)-1]
+			out = append(out, &cut, &parse.TextNode{NodeType: parse.NodeText, Pos: t.Pos,
+				Text: []byte(`{{"{"}}`)})
+			continue
+		}
+		out = append(out, n)
+	}
+	list.Nodes = out
 }
 
 func plainField(n parse.Node) bool {
