@@ -21,13 +21,14 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from chartgate import charts
 from chartgate.charts import Chart, ChartDefaults, ChartError
 from chartgate.pipeline import Gate, GateConfig
-from chartgate.render import Renderer
+from chartgate.render import Rendered, Renderer
 from chartgate.report.model import Finding, Report, StageResult
 from chartgate.scenario import ALL_STAGES, Defaults, Scenario, ScenarioError, load_dir
 from chartgate.tools.helm import Helm
@@ -57,6 +58,7 @@ class CheckOptions:
     crd_dirs: tuple[Path, ...] = ()
     missing_schemas: str = "fail"
     progress: bool = False
+    coverage: bool = False  # instrument every render: template and values coverage (chartgate.coverage)
 
     def __post_init__(self) -> None:
         unknown = [s for s in self.stages if s not in STAGES]
@@ -202,12 +204,24 @@ def _absolute(result: StageResult, chart: Path) -> StageResult:
     return dataclasses.replace(result, findings=findings)
 
 
+def _say_backends(gate: Gate, renderer: Renderer, say: Callable[[str], None]) -> None:
+    """Which renderer and which policy pack this run used (a pip-installed chartgate must
+    find both inside the package, not beside a source checkout)."""
+    fast = renderer.persistent
+    say(f"renderer: persistent ({getattr(fast, 'binary', '?')})" if fast is not None
+        else "renderer: helm template (one process per scenario)")
+    engine = getattr(gate.stages.get("policy"), "engine", None)
+    if engine is not None:
+        say(f"policies: {engine.policy_dir}")
+
+
 @dataclass
 class CheckRun:
     plans: list[ChartPlan]
     report: Report
     scenarios: int  # scenarios this shard checked
     total_scenarios: int  # in the whole (unsharded) run
+    coverage: list[Any] = field(default_factory=list)  # chartgate.coverage.ChartCoverage per chart
 
 
 def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None) -> CheckRun:
@@ -232,7 +246,8 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
     mine = charts.shard(all_units, k, n)
     if n > 1:
         quiet(f"shard {k}/{n}: {len(mine)} of {len(all_units)} units")
-    renderer = Renderer(helm, use_cache=opts.use_cache)
+    renderer = Renderer(helm, use_cache=opts.use_cache, coverage=opts.coverage)
+    rendered: list[Rendered] = []
     results: list[tuple[int, StageResult]] = []  # (plan index, result)
     stages = tuple(s for s in opts.stages
                    if s != UNITTEST and (s != "snapshot" or opts.scenarios is not None))
@@ -264,6 +279,8 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
         gate.set_scenarios(selected)
         quiet(f"{', '.join(plans[i].label for i in group)}: {len(selected)} scenarios")
         gate.prepare()
+        rendered.extend(gate.rendered.values())
+        _say_backends(gate, renderer, quiet)
         results.extend((owner[sc], gate.check(sc, stage)) for sc, stage in gate.items())
         if run_level:  # what Gate.finish does, over these charts' scenarios (not a directory's)
             every = [s.name for i in group for s in plans[i].scenarios]
@@ -289,8 +306,14 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
             unittest_stage = unittest_stage or UnittestStage(helm)
             quiet(f"{p.label}: helm-unittest suites")
             results.extend((i, r) for r in unittest_stage.results(p.chart.path, p.render_path, p.prefix))
+    coverage = []
+    if opts.coverage:
+        from chartgate.coverage import collect
+
+        coverage = collect(renderer, rendered)
     renderer.close()
     multi = any(p.prefix for p in plans)
     final = [_absolute(r, plans[i].chart.path) if multi else r for i, r in results]
     report = Report(results=sort_results(final), duration=time.perf_counter() - t0)
-    return CheckRun(plans=plans, report=report, scenarios=checked, total_scenarios=total)
+    return CheckRun(plans=plans, report=report, scenarios=checked, total_scenarios=total,
+                    coverage=coverage)
