@@ -23,23 +23,9 @@ import yaml
 from chartgate.e2e import diagnostics
 from chartgate.tools.helm import Helm, HelmError
 from chartgate.tools.kube import Kube
-from chartgate.util.durations import parse_duration
 from chartgate.util.merge import deep_merge
 
 _counter = itertools.count(1)
-
-
-class E2EHelm(Helm):
-    """Helm plus what the e2e stage needs beyond :class:`Helm`'s methods."""
-
-    def rollback_with(self, release: str, revision: int, namespace: str, extra: Sequence[str], *,
-                      timeout: str = "5m", kubeconfig: str | None = None) -> str:
-        """``helm rollback`` with extra flags (e.g. ``--force-conflicts``), waiting."""
-        argv = ["rollback", release, str(revision), "--namespace", namespace, "--wait", "--timeout", timeout,
-                *extra]
-        if kubeconfig:
-            argv += ["--kubeconfig", kubeconfig]
-        return self._run("rollback", argv, timeout=parse_duration(timeout, 600) + 60).stdout
 
 
 class ReleaseError(HelmError):
@@ -106,14 +92,9 @@ class Release:
             timeout=timeout or self.timeout, kubeconfig=self.kubeconfig, upgrade=True, extra=extra))
 
     def rollback(self, revision: int, *, timeout: str | None = None, extra: Sequence[str] = ()) -> str:
-        if extra:
-            helm = self.helm if isinstance(self.helm, E2EHelm) else E2EHelm(
-                self.helm.tool, self.helm.binary, self.helm.env, self.helm.timeout)
-            return self._timed("rollback", lambda: helm.rollback_with(
-                self.name, revision, self.namespace, extra, timeout=timeout or self.timeout,
-                kubeconfig=self.kubeconfig))
         return self._timed("rollback", lambda: self.helm.rollback(
-            self.name, revision, self.namespace, timeout=timeout or self.timeout, kubeconfig=self.kubeconfig))
+            self.name, revision, self.namespace, timeout=timeout or self.timeout, kubeconfig=self.kubeconfig,
+            extra=extra))
 
     def test(self, timeout: str = "3m") -> str:
         return self._timed("test", lambda: self.helm.test(self.name, self.namespace, timeout=timeout,

@@ -135,10 +135,12 @@ class Helm:
         return self.install(release, chart, namespace, upgrade=True, **kw)  # type: ignore[arg-type]
 
     def rollback(self, release: str, revision: int, namespace: str, *, wait: bool = True,
-                 timeout: str = "5m", kubeconfig: str | None = None) -> str:
+                 timeout: str = "5m", kubeconfig: str | None = None, extra: Sequence[str] = ()) -> str:
+        """``helm rollback``; ``extra`` flags (e.g. ``--force-conflicts``) go last."""
         argv = ["rollback", release, str(revision), "--namespace", namespace]
         if wait:
             argv += ["--wait", "--timeout", timeout]
+        argv += list(extra)
         if kubeconfig:
             argv += ["--kubeconfig", kubeconfig]
         return self._run("rollback", argv, timeout=parse_duration(timeout, 600) + 60).stdout
