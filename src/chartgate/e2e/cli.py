@@ -32,12 +32,11 @@ def _images(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    e = subparsers.add_parser("e2e", help="the kind end-to-end stage's helpers")
-    esub = e.add_subparsers(dest="e2e_cmd", required=True)
-    ei = esub.add_parser("images", help="build the request loop's load generator image (cached by "
-                                        "content) and `kind load` it")
-    ei.add_argument("--cluster", default=os.environ.get("CHARTGATE_CLUSTER"),
-                    help="kind cluster to load them into (default: $CHARTGATE_CLUSTER; none: build only)")
-    ei.add_argument("--load", action="append", default=[], metavar="IMAGE",
-                    help="also `kind load` this local image (repeatable)")
-    e.set_defaults(func=_images)
+    group = subparsers.add_parser("e2e", help="the kind end-to-end stage's helpers")
+    images = group.add_subparsers(dest="e2e_cmd", required=True).add_parser(
+        "images", help="build the request loop's load generator image (cached by content) and `kind load` it")
+    images.set_defaults(func=_images)
+    images.add_argument("--cluster", default=os.environ.get("CHARTGATE_CLUSTER"),
+                        help="kind cluster to load them into (default: $CHARTGATE_CLUSTER; none: build only)")
+    images.add_argument("--load", action="append", default=[], metavar="IMAGE",
+                        help="also `kind load` this local image (repeatable)")
