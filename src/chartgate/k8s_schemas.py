@@ -202,3 +202,14 @@ def crd_dirs_schemas(dirs: Iterable[Path]) -> dict[tuple[str, str], dict[str, An
             raise ValueError(f"--crd-dir {d}: not a directory")
         out.update(load_crd_dir(d))
     return out
+
+
+def write_crd_schemas(schemas: Mapping[tuple[str, str], Mapping[str, Any]], dest: Path) -> Path:
+    """CRD schemas as files ``dest/<group>/<kind>_<version>.json`` (kind lower-cased) —
+    kubeconform's CRD schema layout, which :func:`load_crd_dir` reads back too."""
+    for (api_version, kind), schema in sorted(schemas.items()):
+        group, _, version = api_version.rpartition("/")
+        target = dest / (group or "core") / f"{kind.lower()}_{version}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(schema, sort_keys=True))
+    return dest

@@ -94,3 +94,30 @@ def test_missing_schemas_default_follows_ci(monkeypatch: pytest.MonkeyPatch) -> 
     assert missing_schemas_default() == "warn"
     with pytest.raises(ValueError, match="fail, warn, skip"):
         K8sSchemaStage(missing="ignore")
+
+
+def test_kubeconform_gets_the_same_crd_schemas(tmp_path: Path) -> None:
+    """The kubeconform wrapper validates custom resources against the same schemas (the
+    chart's crds/ written in kubeconform's CRD layout) and agrees with the stage."""
+    from chartgate.k8s_schemas import load_crd_dir, write_crd_schemas
+    from chartgate.tools.kubeconform import Kubeconform, local_schemas
+
+    crds = write_crd_schemas(chart_crd_schemas(WIDGETS), tmp_path / "crd-schemas")
+    assert set(load_crd_dir(crds)) == {("example.com/v1alpha1", "widget")}
+    good = _render(WIDGETS)
+    assert good.manifests is not None
+    kinds = {("apps/v1", "Deployment")}
+    schemas = local_schemas("1.34.0", kinds, dest=tmp_path / "schemas")
+
+    def verdicts(kc: Kubeconform, text: str) -> dict[str, str]:
+        return {f"{r.kind}/{r.name}": r.status for r in kc.validate(text=text)}
+
+    kc = Kubeconform(schemas, "1.34.0", verbose=True, crd_dirs=[crds])
+    assert verdicts(kc, good.manifests.raw) == {"Deployment/release-name-crd-widgets": "statusValid",
+                                                "Widget/release-name-crd-widgets": "statusValid"}
+    broken = good.manifests.raw.replace("size: 3", "size: 30")
+    assert verdicts(kc, broken)["Widget/release-name-crd-widgets"] == "statusInvalid"
+    without = Kubeconform(schemas, "1.34.0", verbose=True)
+    assert verdicts(without, good.manifests.raw)["Widget/release-name-crd-widgets"] == "statusError"
+    skipping = Kubeconform(schemas, "1.34.0", verbose=True, missing="skip")
+    assert verdicts(skipping, good.manifests.raw)["Widget/release-name-crd-widgets"] == "statusSkipped"

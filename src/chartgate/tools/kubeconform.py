@@ -24,6 +24,7 @@ from chartgate.tools import bootstrap
 from chartgate.util.files import atomic_write
 
 _REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
+CRD_LOCATION = "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 LOCATION = ("{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/"
             "{{ .ResourceKind }}{{ .KindSuffix }}.json")
 
@@ -123,8 +124,12 @@ class Kubeconform:
     """``kubeconform -strict`` against a local schema root (never the network)."""
 
     def __init__(self, schema_root: Path, kube_version: str = "1.34.0", binary: Path | None = None,
-                 strict: bool = True, verbose: bool = False) -> None:
+                 strict: bool = True, verbose: bool = False, crd_dirs: Sequence[Path] = (),
+                 missing: str = "fail") -> None:
         self.schema_root = Path(schema_root)
+        # CRD schemas laid out as chartgate.k8s_schemas.write_crd_schemas writes them
+        self.crd_dirs = [Path(d) for d in crd_dirs]
+        self.missing = missing  # fail | warn | skip; kubeconform has no warn: it skips
         self.kube_version = kube_version.lstrip("v")
         self._binary = binary
         self.strict = strict
@@ -137,6 +142,10 @@ class Kubeconform:
     def argv(self, files: Sequence[Path | str] = ()) -> list[str]:
         args = [str(self.binary), "-kubernetes-version", self.kube_version,
                 "-schema-location", f"{self.schema_root}/{LOCATION}", "-output", "json"]
+        for d in self.crd_dirs:
+            args += ["-schema-location", f"{d}/{CRD_LOCATION}"]
+        if self.missing != "fail":
+            args.append("-ignore-missing-schemas")
         if self.strict:
             args.append("-strict")
         if self.verbose:
