@@ -50,7 +50,8 @@ def run_check(args: argparse.Namespace) -> int:
         base=base, changed_since=base if getattr(args, "changed", False) else None,
         shard=parse_shard(getattr(args, "shard", None) or "1/1"),
         crd_dirs=tuple(Path(d).resolve() for d in getattr(args, "crd_dir", None) or ()),
-        missing_schemas=getattr(args, "missing_schemas", None) or missing_schemas_default(), progress=True)
+        missing_schemas=getattr(args, "missing_schemas", None) or missing_schemas_default(), progress=True,
+        coverage=bool(getattr(args, "coverage", False) or getattr(args, "coverage_min", None) is not None))
     if getattr(args, "changed", False) and not base:
         raise ValueError("--changed needs --base REF (the ref to compare with, e.g. origin/main)")
     done = check.run(Path(args.chart), opts)
@@ -75,6 +76,10 @@ def run_check(args: argparse.Namespace) -> int:
           f"in {report.duration:.2f}s")
     charts_ = [p.chart.path for p in done.plans]
     chart_dir = charts_[0] if len(charts_) == 1 and not any(p.prefix for p in done.plans) else None
+    if done.coverage:
+        from chartgate import coverage
+
+        report.results.extend(coverage.present(done.coverage, args.coverage_min, Path(args.coverage_dir)))
     _write_reports(args, report, chart_dir)
     if opts.changed_since and not done.plans:
         print(f"chartgate check: no chart changed since {base}; nothing to check")
@@ -150,6 +155,12 @@ def _common(p: argparse.ArgumentParser, scenarios: str | None = "tests/scenarios
     p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
     p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the gate too")
     p.add_argument("--policies", help="policy directory for the policy stage (default: the built-in pack)")
+    p.add_argument("--coverage", action="store_true",
+                   help="template and values coverage over every scenario (summary, LCOV, Cobertura, HTML)")
+    p.add_argument("--coverage-min", type=float, metavar="N",
+                   help="fail below N %% branch coverage of the templates (implies --coverage)")
+    p.add_argument("--coverage-dir", default="chartgate-coverage", metavar="DIR",
+                   help="where --coverage writes coverage.lcov, coverage.xml, coverage.html")
 
 
 def run_report_merge(args: argparse.Namespace) -> int:

@@ -42,6 +42,7 @@ class GateConfig:
     policy_data: tuple[Path, ...] | None = None  # data files/dirs (default: <policies>/data)
     policies: Path | None = None  # conftest-style policy dir (default: the built-in pack)
     base: str | None = None  # upgrade stage: git ref, chart directory or .tgz to upgrade from
+    coverage: bool = False  # instrument every render: template and values coverage (chartgate.coverage)
     crd_dirs: tuple[Path, ...] = ()  # k8s-schema: CRD manifests besides each chart's crds/
     missing_schemas: str = "fail"  # k8s-schema: a kind no schema covers: fail | warn | skip
 
@@ -98,7 +99,8 @@ class Gate:
     def renderer(self) -> Renderer:
         """Created on first use, so collecting tests never needs helm."""
         if self._renderer is None:
-            self._renderer = Renderer(Helm(self.config.helm_tool), use_cache=self.config.use_cache)
+            self._renderer = Renderer(Helm(self.config.helm_tool), use_cache=self.config.use_cache,
+                                      coverage=self.config.coverage)
         return self._renderer
 
     def log(self, msg: str) -> None:

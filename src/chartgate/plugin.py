@@ -42,6 +42,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chartgate-base", metavar="REF",
                     help="also run the upgrade stage: upgrade from this chart (a git ref, a chart "
                          "directory or a packaged .tgz; ini: chartgate_base)")
+    group.addoption("--chartgate-coverage", action="store_true",
+                    help="template and values coverage over the scenarios (summary, LCOV, Cobertura, HTML)")
+    group.addoption("--chartgate-coverage-min", type=float, metavar="N",
+                    help="fail below N %% branch coverage of the templates (implies --chartgate-coverage)")
+    group.addoption("--chartgate-coverage-dir", default="chartgate-coverage", metavar="DIR",
+                    help="where the coverage files go")
     parser.addini("chartgate_chart", "chart directory", default="deploy/helm/clockwork")
     parser.addini("chartgate_scenarios", "scenario directory", default="tests/scenarios")
     parser.addini("chartgate_stages", "stages to run", default=",".join(STATIC_STAGES))
@@ -70,7 +76,9 @@ def gate_for(config: pytest.Config) -> Gate:
                         stages=stages, update_snapshots=bool(config.getoption("--update-snapshots")),
                         helm_tool=str(config.getoption("--chartgate-helm")),
                         use_cache=not config.getoption("--chartgate-no-cache"),
-                        policies=(root / policies).resolve() if policies else None, base=base)
+                        policies=(root / policies).resolve() if policies else None, base=base,
+                        coverage=bool(config.getoption("--chartgate-coverage")
+                                      or config.getoption("--chartgate-coverage-min") is not None))
         config.stash[GATE_KEY] = Gate(gc)
         config.stash[RESULTS_KEY] = []
     return config.stash[GATE_KEY]
@@ -250,6 +258,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
                     print(f"\nchartgate: {f.render()}")
             if any(r.failed for r in run_level):
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if gate.config.coverage and gate.rendered and not hasattr(config, "workerinput"):
+        from chartgate import coverage
+
+        covs = coverage.collect(gate.renderer, gate.rendered.values())
+        root = Path(str(config.rootpath))
+        cov_results = coverage.present(covs, config.getoption("--chartgate-coverage-min"),
+                                       root / str(config.getoption("--chartgate-coverage-dir")))
+        results.extend(cov_results)
+        if any(r.failed for r in cov_results):
+            for r in cov_results:
+                for f in r.findings:
+                    if f.severity is Severity.ERROR:
+                        print(f"\nchartgate: {f.render()}")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
     report = Report(results=list(results))
     writers.write_all(report, {"sarif": config.getoption("--chartgate-sarif"),
                                "json": config.getoption("--chartgate-report")},

@@ -15,11 +15,13 @@ Three kinds of finding:
 - ``dead-key``: declared, but no template reads it (changing it changes no manifest);
 - ``undeclared-read``: a template reads ``.Values.x`` that neither file declares (a typo,
   or an undocumented knob);
-- ``unexercised-key``: declared and read, but no scenario sets it to a non-default value.
+- ``unexercised-key``: declared and read, but no scenario sets it to a non-default value
+  (a key the schema pins to one value, ``const`` or a one-element ``enum``, has none).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,30 +52,35 @@ class ValuesCoverage:
     undeclared: list[ValueRead]  # one per path (the first place it is read)
 
 
-def _leaves(d: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+def _leaves(d: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterable[tuple[tuple[str, ...], Any]]:
     for k, v in d.items():
-        path = f"{prefix}{k}"
+        path = (*prefix, str(k))
         if isinstance(v, Mapping) and v:
             yield path, _MISSING  # an inner key: declared, not a leaf
-            yield from _leaves(v, path + ".")
+            yield from _leaves(v, path)
         else:
             yield path, v
 
 
-def schema_keys(schema: Mapping[str, Any], prefix: str = "") -> dict[str, bool]:
-    """Property paths of a JSON schema → True when the object there is open (more keys
-    allowed: additionalProperties not false, or patternProperties)."""
-    out: dict[str, bool] = {}
+@dataclass(frozen=True)
+class SchemaKey:
+    parts: tuple[str, ...] = ()  # the property names (one may contain dots)
+    open: bool = False  # an object that allows more keys (additionalProperties, patternProperties)
+    pinned: bool = False  # one allowed value (const, a one-element enum): nothing else to set
+
+
+def schema_keys(schema: Mapping[str, Any]) -> dict[str, SchemaKey]:
+    """The property paths of a values JSON schema (``$ref``, ``allOf``/``anyOf``/``oneOf``
+    and ``if``/``then``/``else`` followed)."""
+    out: dict[str, SchemaKey] = {}
     defs = schema.get("definitions") or schema.get("$defs") or {}
 
-    def walk(node: Mapping[str, Any], path: str, depth: int) -> None:
+    def walk(node: Mapping[str, Any], path: tuple[str, ...], depth: int) -> None:
         if depth > 30 or not isinstance(node, Mapping):
             return
         ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            name = ref.split("/")[-1]
-            if name in defs:
-                walk(defs[name], path, depth + 1)
+        if isinstance(ref, str) and ref.startswith("#/") and ref.split("/")[-1] in defs:
+            walk(defs[ref.split("/")[-1]], path, depth + 1)
         for sub in ("allOf", "anyOf", "oneOf"):
             for s in node.get(sub) or []:
                 walk(s, path, depth + 1)
@@ -83,19 +90,22 @@ def schema_keys(schema: Mapping[str, Any], prefix: str = "") -> dict[str, bool]:
         props = node.get("properties")
         if isinstance(props, Mapping):
             for k, v in props.items():
-                p = f"{path}{k}"
-                out.setdefault(p, False)
-                walk(v, p + ".", depth + 1)
+                p = (*path, str(k))
+                key = out.setdefault(".".join(p), SchemaKey(p))
+                if isinstance(v, Mapping) and ("const" in v or len(v.get("enum") or ()) == 1):
+                    out[".".join(p)] = dataclasses.replace(key, pinned=True)
+                walk(v, p, depth + 1)
         if path and (node.get("patternProperties") or node.get("additionalProperties") not in (None, False)
                      or (node.get("type") == "object" and "properties" not in node
                          and node.get("additionalProperties") is not False)):
-            out[path[:-1]] = True
+            name = ".".join(path)
+            out[name] = dataclasses.replace(out.get(name, SchemaKey(path)), open=True)
 
-    walk(schema, prefix, 0)
+    walk(schema, (), 0)
     return out
 
 
-def _get(d: Any, path: list[str]) -> Any:
+def _get(d: Any, path: Iterable[str]) -> Any:
     for p in path:
         if not isinstance(d, Mapping) or p not in d:
             return _MISSING
@@ -138,9 +148,13 @@ def analyse(chart: Path, plan: Plan, scenarios: Iterable[Scenario]) -> ValuesCov
     defaults = (yaml.safe_load(values_file.read_text()) if values_file.is_file() else None) or {}
     schema_file = chart / "values.schema.json"
     skeys = schema_keys(json.loads(schema_file.read_text())) if schema_file.is_file() else {}
-    vkeys = dict(_leaves(defaults))
+    # display path ("a.b") → the keys it is made of (a key may contain dots itself)
+    parts: dict[str, tuple[str, ...]] = {".".join(t): t for t, _ in _leaves(defaults)}
+    vkeys = set(parts)
+    for k, sk in skeys.items():
+        parts.setdefault(k, sk.parts)
     keys: dict[str, KeyCoverage] = {}
-    for k in sorted(set(vkeys) | set(skeys)):
+    for k in sorted(vkeys | set(skeys)):
         if k == "global" or k.startswith("global."):
             continue  # helm's own: every chart gets .Values.global, for its subcharts
         where = tuple(n for n, has in (("values.yaml", k in vkeys), ("values.schema.json", k in skeys))
@@ -153,9 +167,8 @@ def analyse(chart: Path, plan: Plan, scenarios: Iterable[Scenario]) -> ValuesCov
     for sc in scenarios:
         given = scenario_values(sc)
         for k in leaf:
-            parts = k.split(".")
-            v = _get(given, parts)
-            if v is not _MISSING and v != _get(defaults, parts):
+            v = _get(given, parts[k])
+            if v is not _MISSING and v != _get(defaults, parts[k]):
                 keys[k].scenarios += 1
     for k in keys:  # an inner key counts the scenarios of the keys under it (at least)
         if k not in leaf:
@@ -177,19 +190,19 @@ def analyse(chart: Path, plan: Plan, scenarios: Iterable[Scenario]) -> ValuesCov
         kc.read_at = is_read(k)[:5]
         if not kc.read_at:
             dead.append(kc)
-        elif kc.scenarios == 0:
+        elif kc.scenarios == 0 and not skeys.get(k, SchemaKey()).pinned:
             unexercised.append(kc)
 
     def declared(path: str) -> bool:
         if path == "" or path in keys:
             return True
-        parts = path.split(".")
-        for i in range(len(parts) - 1, 0, -1):
-            anc = ".".join(parts[:i])
+        segs = path.split(".")
+        for i in range(len(segs) - 1, 0, -1):
+            anc = ".".join(segs[:i])
             if anc in keys:
-                dv = _get(defaults, anc.split("."))
+                dv = _get(defaults, parts[anc])
                 open_in_values = anc in vkeys and not (isinstance(dv, Mapping) and dv)
-                return open_in_values or skeys.get(anc, False)
+                return open_in_values or skeys.get(anc, SchemaKey()).open
         return False
 
     written = {_read_path(r) for r in reads if r.write}
