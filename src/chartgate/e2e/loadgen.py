@@ -181,25 +181,32 @@ class RequestLoop:
     name: str = ""
     job: str = ""
     startup_timeout: float = 90
+    request_timeout: float = 5  # per request
+    warmup: float = 60  # no first success within it: the loop exits 3 (a blocked probe)
+    labels: Mapping[str, str] = field(default_factory=dict)  # e.g. what a NetworkPolicy selects
 
     def manifest(self) -> dict[str, Any]:
+        """The Job (name ``job``). Also a one-off probe on its own: created with
+        :meth:`Kube.create_job`, it stops at its bounds and its log says what it reached."""
         args = [f"-url={self.url}", f"-max-requests={self.max_requests}",
                 f"-max-duration={self.max_duration:g}s", f"-rate={self.rate:g}",
-                f"-concurrency={self.concurrency}", f"-control=:{CONTROL_PORT}"]
+                f"-concurrency={self.concurrency}", f"-control=:{CONTROL_PORT}",
+                f"-timeout={self.request_timeout:g}s", f"-warmup={self.warmup:g}s"]
         if self.write_url:
             args += [f"-write-url={self.write_url}", f"-write-share={self.write_share:g}"]
         restricted = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
                       "runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
                       "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
+        labels = {"app.kubernetes.io/name": "chartgate-loadgen", **self.labels}
         return {
             "apiVersion": "batch/v1", "kind": "Job",
-            "metadata": {"name": self.job, "labels": {"app.kubernetes.io/name": "chartgate-loadgen"}},
+            "metadata": {"name": self.job, "labels": labels},
             "spec": {
                 "backoffLimit": 0,
                 "activeDeadlineSeconds": int(self.max_duration + self.startup_timeout + 60),
                 "ttlSecondsAfterFinished": 600,
                 "template": {
-                    "metadata": {"labels": {"app.kubernetes.io/name": "chartgate-loadgen"}},
+                    "metadata": {"labels": labels},
                     "spec": {
                         "restartPolicy": "Never",
                         "automountServiceAccountToken": False,

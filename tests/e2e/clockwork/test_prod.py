@@ -52,7 +52,7 @@ import pytest
 from contract import names, server_selector
 from external_db import ExternalPostgres
 
-from chartgate.e2e.loadgen import LoopResult
+from chartgate.e2e.loadgen import LoopResult, RequestLoop
 from chartgate.e2e.release import Releases
 from chartgate.e2e.settings import missing
 from chartgate.tools.kube import Kube, ObjRef
@@ -65,40 +65,16 @@ RELEASE = "clockwork-prod"
 N = names(RELEASE)
 INGRESS_NS = "ingress-nginx"  # values-prod.yaml networkPolicy.ingressFrom
 INGRESS_LABELS = {"app.kubernetes.io/name": "ingress-nginx"}
-PROBE_TIMEOUT = "2s"  # per request
+PROBE_TIMEOUT = 2  # seconds per request
 
 
-def _probe_job(name: str, image: str, url: str, labels: Mapping[str, str], warmup: int) -> dict[str, Any]:
-    """A one-off load generator Job: it exits 0 after a few answered requests, or 3 when the
-    URL never answered within ``warmup`` seconds (its LOADGEN_RESULT says why)."""
-    args = [f"-url={url}", "-max-requests=500", "-max-duration=15s", "-rate=100", "-concurrency=2",
-            f"-timeout={PROBE_TIMEOUT}", f"-warmup={warmup}s"]
-    restricted = {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                  "runAsNonRoot": True, "runAsUser": 65532, "runAsGroup": 65532,
-                  "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}}
-    return {
-        "apiVersion": "batch/v1", "kind": "Job",
-        "metadata": {"name": name, "labels": dict(labels)},
-        "spec": {
-            "backoffLimit": 0,
-            "activeDeadlineSeconds": warmup + 120,
-            "ttlSecondsAfterFinished": 600,
-            "template": {
-                "metadata": {"labels": dict(labels)},
-                "spec": {
-                    "restartPolicy": "Never",
-                    "automountServiceAccountToken": False,
-                    "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
-                    "containers": [{
-                        "name": "loadgen", "image": image, "imagePullPolicy": "IfNotPresent",
-                        "args": args, "securityContext": restricted,
-                        "resources": {"requests": {"cpu": "20m", "memory": "32Mi"},
-                                      "limits": {"cpu": "250m", "memory": "128Mi"}},
-                    }],
-                },
-            },
-        },
-    }
+def _probe_job(kube: Kube, name: str, image: str, url: str, labels: Mapping[str, str],
+               warmup: int) -> dict[str, Any]:
+    """A one-off request loop Job: it exits 0 after its few requests, or 3 when the URL
+    never answered within ``warmup`` seconds (its LOADGEN_RESULT says why)."""
+    probe = RequestLoop(kube, "", image, url, max_requests=500, max_duration=15, rate=100, concurrency=2,
+                        request_timeout=PROBE_TIMEOUT, warmup=warmup, labels=labels, job=name)
+    return probe.manifest()
 
 
 def _probe_result(kube: Kube, job: str, namespace: str, *, reached: bool) -> LoopResult:
@@ -168,7 +144,7 @@ def test_a_production_values(releases: Releases, watch: Releases, kube: Kube, ku
         "np-same-namespace": (NS, {"app.kubernetes.io/name": "chartgate-probe"}, False),
     }
     for job, (ns, labels, reached) in probes.items():
-        kube.create_job(ns, _probe_job(job, loadgen_image, url, labels, warmup=60 if reached else 15))
+        kube.create_job(ns, _probe_job(kube, job, loadgen_image, url, labels, warmup=60 if reached else 15))
 
     # HPA: targets the Deployment, and acts on it (values-prod: the chart omits replicas).
     autoscaling = client.AutoscalingV2Api(kube.api_client)
