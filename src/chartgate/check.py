@@ -51,7 +51,8 @@ class CheckOptions:
     use_cache: bool = True
     update_snapshots: bool = False
     fail_on_warn: bool = False
-    policies: Path | None = None
+    policies: Path | None = None  # replaces the built-in pack
+    extra_policies: tuple[Path, ...] = ()  # evaluated together with the pack
     base: str | None = None  # upgrade stage
     changed_since: str | None = None  # only charts changed since this ref (chart-testing list-changed)
     shard: tuple[int, int] = (1, 1)
@@ -148,8 +149,11 @@ def plan(path: Path, opts: CheckOptions, helm: Helm | None = None,
             continue
         given: list[Scenario] = []
         defaults = opts.chart_defaults
-        if opts.scenarios is not None:
-            defaults = dir_defaults(opts.scenarios, defaults)
+        if opts.scenarios is not None:  # the command line wins over _defaults.yaml
+            defaults = dir_defaults(opts.scenarios, ChartDefaults())
+            defaults = dataclasses.replace(
+                defaults, kube_version=opts.chart_defaults.kube_version or defaults.kube_version,
+                api_versions=(*defaults.api_versions, *opts.chart_defaults.api_versions))
             given = load_dir(opts.scenarios, Defaults(
                 chart=chart.path, release=defaults.release, namespace=defaults.namespace,
                 kube_version=defaults.kube_version))
@@ -273,7 +277,8 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
                             update_snapshots=opts.update_snapshots, helm_tool=opts.helm_tool,
                             use_cache=opts.use_cache, kube_version=opts.chart_defaults.kube_version,
                             fail_on_warn=opts.fail_on_warn, progress=opts.progress,
-                            policies=opts.policies, base=opts.base, crd_dirs=opts.crd_dirs,
+                            policies=opts.policies, extra_policies=opts.extra_policies,
+                            base=opts.base, crd_dirs=opts.crd_dirs,
                             missing_schemas=opts.missing_schemas)
         gate = Gate(config, renderer=renderer, log=emit)
         gate.set_scenarios(selected)

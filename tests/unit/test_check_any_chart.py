@@ -175,3 +175,32 @@ def test_broken_library_chart(capsys: pytest.CaptureFixture[str], tmp_path: Path
     [(_scenario, stage, f)] = _failed(data)
     assert stage == "render"
     assert "common-lib/templates/_labels.tpl" in f["message"] and "naming" in f["message"]
+
+
+def _caps_chart(tmp_path: Path) -> Path:
+    chart = tmp_path / "caps"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: caps\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-caps\n"
+        "data:\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n")
+    return chart
+
+
+def test_scenario_dir_defaults_and_the_command_line_wins(capsys: pytest.CaptureFixture[str],
+                                                        tmp_path: Path) -> None:
+    chart = _caps_chart(tmp_path)
+    scenarios = tmp_path / "scenarios"
+    scenarios.mkdir()
+    (scenarios / "_defaults.yaml").write_text("release: demo\nnamespace: demo\nkubeVersion: 1.30.0\n")
+    (scenarios / "caps.yaml").write_text(
+        "expect:\n  present: [ConfigMap/demo-caps]\n  assertions:\n"
+        "    - equal: {path: data.kube, value: v1.31.2}\n      select: {kind: ConfigMap}\n")
+    argv = [str(chart), "--scenarios", str(scenarios), "--stages", "render,assertions"]
+    rc, out, _ = _check(capsys, *argv, "--kube-version", "1.31.2")
+    assert rc == 0, out
+    rc, out, _ = _check(capsys, *argv)
+    assert rc == 1 and "'v1.30.0'" in out
+    (scenarios / "_defaults.yaml").write_text("releases: demo\n")
+    rc, out, _ = _check(capsys, *argv)
+    assert rc == 2 and "_defaults.yaml: unknown key(s) releases" in out
