@@ -47,6 +47,7 @@ def run_check(args: argparse.Namespace) -> int:
                                      api_versions=api_versions),
         helm_tool=args.helm, use_cache=not args.no_cache, update_snapshots=args.update_snapshots,
         fail_on_warn=args.fail_on_warn, policies=Path(args.policies).resolve() if args.policies else None,
+        extra_policies=tuple(Path(d).resolve() for d in getattr(args, "extra_policies", None) or ()),
         base=base, changed_since=base if getattr(args, "changed", False) else None,
         shard=parse_shard(getattr(args, "shard", None) or "1/1"),
         crd_dirs=tuple(Path(d).resolve() for d in getattr(args, "crd_dir", None) or ()),
@@ -154,7 +155,10 @@ def _common(p: argparse.ArgumentParser, scenarios: str | None = "tests/scenarios
     p.add_argument("--update-snapshots", action="store_true", help="rewrite snapshots")
     p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
     p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the gate too")
-    p.add_argument("--policies", help="policy directory for the policy stage (default: the built-in pack)")
+    p.add_argument("--policies", help="policy directory that replaces the built-in pack (default: the "
+                                      "built-in pack, extended by the chart's own policies/ directory)")
+    p.add_argument("--extra-policies", action="append", metavar="DIR",
+                   help="policy directory evaluated together with the pack (repeatable)")
     p.add_argument("--coverage", action="store_true",
                    help="template and values coverage over every scenario (summary, LCOV, Cobertura, HTML)")
     p.add_argument("--coverage-min", type=float, metavar="N",

@@ -41,6 +41,7 @@ class GateConfig:
     progress: bool = False
     policy_data: tuple[Path, ...] | None = None  # data files/dirs (default: <policies>/data)
     policies: Path | None = None  # conftest-style policy dir (default: the built-in pack)
+    extra_policies: tuple[Path, ...] = ()  # policy dirs evaluated with the pack (or with `policies`)
     base: str | None = None  # upgrade stage: git ref, chart directory or .tgz to upgrade from
     coverage: bool = False  # instrument every render: template and values coverage (chartgate.coverage)
     crd_dirs: tuple[Path, ...] = ()  # k8s-schema: CRD manifests besides each chart's crds/
@@ -72,8 +73,11 @@ def make_stage(name: str, config: GateConfig) -> Stage:
         snap_dir = config.snapshot_dir or config.scenarios.parent / "snapshots"
         return SnapshotStage(snap_dir, update=config.update_snapshots, ci=config.ci)
     if name == "policy":
+        from chartgate.policy.engine import policy_dirs
         from chartgate.stages.policy import PolicyStage
-        return PolicyStage(policy_dir=config.policies, data=config.policy_data,
+        own = config.chart if (config.chart / "Chart.yaml").is_file() else None  # the chart's policies/
+        return PolicyStage(policy_dir=policy_dirs(config.policies, config.extra_policies, own),
+                           data=config.policy_data,
                            result_cache=config.use_cache)
     if name == "upgrade":
         from chartgate.stages.upgrade import UpgradeStage

@@ -36,7 +36,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--update-snapshots", action="store_true", help="rewrite scenario snapshots")
     group.addoption("--chartgate-helm", default="helm", help="pinned helm tool: helm (4) or helm3")
     group.addoption("--chartgate-no-cache", action="store_true", help="ignore the render cache")
-    group.addoption("--chartgate-policies", help="policy directory (ini: chartgate_policies)")
+    group.addoption("--chartgate-policies",
+                    help="policy directory that replaces the built-in pack (ini: chartgate_policies)")
+    group.addoption("--chartgate-extra-policies", action="append", default=[], metavar="DIR",
+                    help="policy directory evaluated together with the pack (repeatable)")
     group.addoption("--chartgate-sarif", metavar="FILE", help="also write findings as SARIF")
     group.addoption("--chartgate-report", metavar="FILE", help="also write findings as JSON")
     group.addoption("--chartgate-base", metavar="REF",
@@ -77,6 +80,8 @@ def gate_for(config: pytest.Config) -> Gate:
                         helm_tool=str(config.getoption("--chartgate-helm")),
                         use_cache=not config.getoption("--chartgate-no-cache"),
                         policies=(root / policies).resolve() if policies else None, base=base,
+                        extra_policies=tuple((root / d).resolve()
+                                             for d in config.getoption("--chartgate-extra-policies")),
                         coverage=bool(config.getoption("--chartgate-coverage")
                                       or config.getoption("--chartgate-coverage-min") is not None))
         config.stash[GATE_KEY] = Gate(gc)

@@ -32,8 +32,15 @@ OUT = HERE / "fixtures"
 
 def testdata() -> dict[str, Any]:
     res = proc.run(
-        [bootstrap.ensure("opa"), "eval", "-d", ROOT / "src" / "chartgate" / "policies", "--format", "json",
-         "data.lib.testdata"]
+        [
+            bootstrap.ensure("opa"),
+            "eval",
+            "-d",
+            ROOT / "src" / "chartgate" / "policies",
+            "--format",
+            "json",
+            "data.lib.testdata",
+        ]
     )
     return json.loads(res.stdout)["result"][0]["expressions"][0]["value"]
 
@@ -483,19 +490,25 @@ def fixtures(
         ),
         "net-002-node-port": (
             "NodePort Service",
-            [put(svc, "/spec/type", "NodePort")],
+            [put(svc, "/spec/type", "NodePort"), dep, *web],
             ["CLK-NET-002"],
             [],
             [],
         ),
         "net-002-load-balancer": (
             "LoadBalancer without opt-in",
-            [put(svc, "/spec/type", "LoadBalancer")],
+            [put(svc, "/spec/type", "LoadBalancer"), dep, *web],
             ["CLK-NET-002"],
             [],
             [],
         ),
-        "net-003-no-tls": ("Ingress without TLS", [drop(ing, "/spec/tls"), svc], ["CLK-NET-003"], [], []),
+        "net-003-no-tls": (
+            "Ingress without TLS",
+            [drop(ing, "/spec/tls"), svc, dep, *web],
+            ["CLK-NET-003"],
+            [],
+            [],
+        ),
         "net-003-backend-missing": ("Ingress backend Service not rendered", [ing], ["CLK-NET-003"], [], []),
         "api-001-policy-v1beta1": (
             "removed apiVersion",
@@ -506,7 +519,7 @@ def fixtures(
         ),
         "meta-001-missing-chart-label": (
             "no helm.sh/chart label",
-            [drop(svc, "/metadata/labels/helm.sh~1chart")],
+            [drop(svc, "/metadata/labels/helm.sh~1chart"), dep, *web],
             ["CLK-META-001"],
             [],
             [],
@@ -534,7 +547,7 @@ def fixtures(
         ),
         "ns-001-default-namespace": (
             "object in default",
-            [put(svc, "/metadata/namespace", "default")],
+            [put(svc, "/metadata/namespace", "default"), dep, *web],
             ["CLK-NS-001"],
             [],
             [],
@@ -575,7 +588,229 @@ def fixtures(
             [],
         ),
     }
+    f.update(new_checks(td))
+    f.update(review_cases(td))
     return f
+
+
+def new_checks(
+    td: dict[str, Any],
+) -> dict[str, tuple[str, list[dict[str, Any]], list[str], list[str], list[str]]]:
+    """One defect each for the kube-score / KubeLinter default checks."""
+    dep, pdb, svc, np = td["deployment"], td["pdb"], td["service"], td["netpol"]
+    web = [pdb]
+    env = dep["spec"]["template"]["spec"]["containers"][0]["env"]
+    role = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "Role",
+        "metadata": {"name": "rel-clockwork", "labels": dep["metadata"]["labels"]},
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}],
+    }
+    binding = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRoleBinding",
+        "metadata": {"name": "rel-clockwork", "labels": dep["metadata"]["labels"]},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+        "subjects": [{"kind": "ServiceAccount", "name": "rel-clockwork", "namespace": "clockwork"}],
+    }
+    return {
+        "pod-001-duplicate-env": (
+            "env PORT twice",
+            [put(dep, f"{C0}/env", [*env, env[0]]), *web],
+            ["CLK-POD-001"],
+            [],
+            [],
+        ),
+        "pod-002-probe-port-not-exposed": (
+            "readinessProbe on a port the container does not declare",
+            [put(dep, f"{C0}/readinessProbe/httpGet/port", "metrics"), *web],
+            ["CLK-POD-002"],
+            [],
+            [],
+        ),
+        "pod-003-requests-above-limits": (
+            "memory request above the limit",
+            [put(dep, f"{C0}/resources/requests/memory", "1Gi"), *web],
+            ["CLK-POD-003"],
+            [],
+            [],
+        ),
+        "pod-004-service-account-field": (
+            "deprecated serviceAccount field",
+            [put(dep, f"{POD}/serviceAccount", "rel-clockwork"), *web],
+            ["CLK-POD-004"],
+            [],
+            [],
+        ),
+        "meta-002-port-name-too-long": (
+            "container port name over 15 characters",
+            [put(dep, f"{C0}/ports/-", {"name": "metrics-exporter-port", "containerPort": 9100}), *web],
+            ["CLK-META-002"],
+            [],
+            [],
+        ),
+        "meta-002-label-value": (
+            "label value the API server rejects",
+            [put(dep, "/metadata/labels/team", "platform team"), *web],
+            ["CLK-META-002"],
+            [],
+            [],
+        ),
+        "rbac-001-secrets-reader": ("Role reads every Secret", [role], ["CLK-RBAC-001"], [], []),
+        "rbac-001-cluster-admin": ("binding to cluster-admin", [binding], ["CLK-RBAC-001"], [], []),
+        "svc-001-selects-no-pod": (
+            "Service selector matches no pod",
+            [dep, *web, put(svc, "/spec/selector/app.kubernetes.io~1component", "worker")],
+            ["CLK-SVC-001"],
+            [],
+            [],
+        ),
+        "svc-001-target-port-name": (
+            "Service targetPort names a port no container declares",
+            [dep, *web, put(svc, "/spec/ports/0/targetPort", "web")],
+            ["CLK-SVC-001"],
+            [],
+            [],
+        ),
+        "net-004-dangling-peer": (
+            "NetworkPolicy allows traffic from pods the chart does not run",
+            [
+                dep,
+                *web,
+                put(
+                    np, "/spec/ingress", [{"from": [{"podSelector": {"matchLabels": {"role": "frontend"}}}]}]
+                ),
+            ],
+            [],
+            ["CLK-NET-004"],
+            [],
+        ),
+        "rel-010-pdb-selects-no-pod": (
+            "PodDisruptionBudget selector matches no pod",
+            [
+                put(dep, "/spec/replicas", 1),
+                put(pdb, "/spec/selector/matchLabels/app.kubernetes.io~1component", "x"),
+            ],
+            ["CLK-REL-010"],
+            [],
+            [],
+        ),
+    }
+
+
+def review_cases(
+    td: dict[str, Any],
+) -> dict[str, tuple[str, list[dict[str, Any]], list[str], list[str], list[str]]]:
+    """The hand-made manifests a review ran plain conftest on, with the right verdicts."""
+    dep, pdb, hpa = td["deployment"], td["pdb"], td["hpa"]
+    web = [pdb]
+    template = dep["spec"]["template"]
+    rc = {
+        "apiVersion": "v1",
+        "kind": "ReplicationController",
+        "metadata": dep["metadata"],
+        "spec": {
+            "replicas": 1,
+            "selector": template["metadata"]["labels"],
+            "template": put(template, "/spec/containers/0/securityContext/privileged", True),
+        },
+    }
+    cron = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": "rel-clockwork-report", "labels": dep["metadata"]["labels"]},
+        "spec": {
+            "schedule": "0 * * * *",
+            "jobTemplate": {
+                "spec": {
+                    "backoffLimit": 1,
+                    "activeDeadlineSeconds": 600,
+                    "template": put(template, "/spec/restartPolicy", "Never"),
+                }
+            },
+        },
+    }
+    hpa_managed = put(drop(dep, "/spec/replicas"), "/spec/strategy/rollingUpdate/maxUnavailable", 1)
+    probe = {"httpGet": {"path": "/api/health", "port": "http"}}
+    return {
+        "review-empty-pdb-selector": (
+            "PDB with selector {} covers every pod",
+            [dep, put(pdb, "/spec/selector", {})],
+            [],
+            [],
+            [],
+        ),
+        "review-sysctl-tcp-rmem": (
+            "net.ipv4.tcp_rmem is a safe sysctl since Kubernetes 1.32",
+            [
+                put(
+                    dep,
+                    f"{POD}/securityContext/sysctls",
+                    [{"name": "net.ipv4.tcp_rmem", "value": "4096 87380 6291456"}],
+                ),
+                *web,
+            ],
+            [],
+            [],
+            [],
+        ),
+        "review-hpa-managed-max-unavailable-1": (
+            "HPA-managed Deployment (minReplicas 2) rolling with maxUnavailable 1",
+            [hpa_managed, hpa, *web],
+            [],
+            [],
+            [],
+        ),
+        "review-namespace-defaulting": (
+            "PDB spells out the release namespace, the Deployment does not",
+            [dep, put(pdb, "/metadata/namespace", "clockwork")],
+            [],
+            [],
+            [],
+        ),
+        "review-pod-run-as-non-root-false": (
+            "pod runAsNonRoot false, every container true",
+            [put(dep, f"{POD}/securityContext/runAsNonRoot", False), *web],
+            ["CLK-SEC-006"],
+            [],
+            [],
+        ),
+        "review-privileged-replication-controller": (
+            "privileged ReplicationController",
+            [rc],
+            ["CLK-SEC-001"],
+            [],
+            [],
+        ),
+        "review-same-probe-handler": (
+            "liveness and readiness: same handler, other periodSeconds",
+            [
+                put(
+                    put(dep, f"{C0}/livenessProbe", {**probe, "periodSeconds": 20}),
+                    f"{C0}/readinessProbe",
+                    {**probe, "periodSeconds": 5},
+                ),
+                *web,
+            ],
+            ["CLK-REL-002"],
+            [],
+            [],
+        ),
+        "review-hpa-managed-no-spread": (
+            "HPA-managed Deployment (minReplicas 2) without spreading",
+            [drop(drop(dep, "/spec/replicas"), f"{POD}/topologySpreadConstraints"), hpa, *web],
+            [],
+            ["CLK-REL-007"],
+            [],
+        ),
+        "review-cronjob-no-starting-deadline": (
+            "CronJob without startingDeadlineSeconds",
+            [cron],
+            ["CLK-JOB-001"],
+            [],
+            [],
+        ),
+    }
 
 
 def header(desc: str, deny: list[str], warn: list[str], exempt: list[str]) -> str:

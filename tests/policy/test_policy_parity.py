@@ -86,22 +86,64 @@ def test_parity_data_file_exemption(conftest_tool: Conftest, tmp_path: Path) -> 
 def test_conftest_json_is_parsed_from_metadata_or_message() -> None:
     from chartgate.tools.conftest import parse_results
 
-    payload = [{
-        "filename": "a.yaml", "namespace": "main", "successes": 3,
-        "failures": [{"msg": "[CLK-SEC-001] Deployment/web: bad",
-                      "metadata": {"id": "CLK-SEC-001", "resource": "Deployment/web"}}],
-        "warnings": [{"msg": "[CLK-IMG-002] Pod/p: tag"}],
-        "exceptions": [{"msg": "data.main.exception[_][_] == \"clk_sec_012\""}],
-    }]
+    payload = [
+        {
+            "filename": "a.yaml",
+            "namespace": "main",
+            "successes": 3,
+            "failures": [
+                {
+                    "msg": "[CLK-SEC-001] Deployment/web: bad",
+                    "metadata": {"id": "CLK-SEC-001", "resource": "Deployment/web"},
+                }
+            ],
+            "warnings": [{"msg": "[CLK-IMG-002] Pod/p: tag"}],
+            "exceptions": [{"msg": 'data.main.exception[_][_] == "clk_sec_012"'}],
+        }
+    ]
     got = {(r.severity, r.id, r.resource, r.file) for r in parse_results(payload)}
-    assert got == {("deny", "CLK-SEC-001", "Deployment/web", "a.yaml"),
-                   ("warn", "CLK-IMG-002", "Pod/p", "a.yaml"),
-                   ("exception", "", "", "a.yaml")}
+    assert got == {
+        ("deny", "CLK-SEC-001", "Deployment/web", "a.yaml"),
+        ("warn", "CLK-IMG-002", "Pod/p", "a.yaml"),
+        ("exception", "", "", "a.yaml"),
+    }
 
 
 def test_diff_shows_both_sides() -> None:
-    text = corpus.diff("s", {("deny", "CLK-SEC-001", "Deployment/a"), ("warn", "CLK-IMG-002", "Pod/p")},
-                       {("warn", "CLK-IMG-002", "Pod/p"), ("deny", "CLK-NET-002", "Service/s")})
+    text = corpus.diff(
+        "s",
+        {("deny", "CLK-SEC-001", "Deployment/a"), ("warn", "CLK-IMG-002", "Pod/p")},
+        {("warn", "CLK-IMG-002", "Pod/p"), ("deny", "CLK-NET-002", "Service/s")},
+    )
     assert "only chartgate: deny  CLK-SEC-001" in text
     assert "only conftest:  deny  CLK-NET-002" in text
     assert "both (1)" in text
+
+
+def test_combine_package_without_combine_flag_fails_loudly(conftest_tool: Conftest) -> None:
+    """`conftest test --namespace combine FILE` without --combine used to pass every
+    cross-object rule without looking; now CLK-CFG-001 fails it and says what to run."""
+    fixture = next(f for f in corpus.fixtures() if "CLK-REL-005" in f.deny)
+    wrong = conftest_tool.test([fixture.path], namespace="combine", combine=False)
+    assert {r.id for r in wrong if r.severity == "deny"} == {"CLK-CFG-001"}, wrong
+    assert any("--combine" in r.message for r in wrong)
+    right = conftest_tool.test([fixture.path], namespace="combine", combine=True)
+    assert "CLK-CFG-001" not in {r.id for r in right}
+    assert "CLK-REL-005" in {r.id for r in right}
+
+
+def test_parity_registry_allow_list_from_data(conftest_tool: Conftest, tmp_path: Path) -> None:
+    """CLK-IMG-003 is off until data lists registries; then both report it the same way."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "registries.yaml").write_text('chartgate:\n  allowed_registries: ["ghcr.io/acme/"]\n')
+    fixture = corpus.load_fixture(corpus.FIXTURES / "rel-005-no-pdb.yaml")
+    with PolicyEngine(corpus.POLICIES, [corpus.DATA, data]) as eng:
+        ours = eng.evaluate({"x": fixture.manifests})["x"]
+    assert ours.ids("deny") == {"CLK-IMG-003", "CLK-REL-005"}
+    theirs = corpus.conftest_keys(
+        Conftest(corpus.POLICIES, [corpus.DATA, data], conftest_tool.binary), {"x": fixture.path}
+    )["x"]
+    assert corpus.chartgate_keys(ours) == theirs, corpus.diff(
+        "allow-list", corpus.chartgate_keys(ours), theirs
+    )

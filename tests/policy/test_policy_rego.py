@@ -13,7 +13,10 @@ import pytest
 from chartgate import proc
 from chartgate.tools.conftest import Conftest
 
-MIN_COVERAGE = 90.0
+MIN_COVERAGE = 100.0
+# per-test limit of opa test (default 5s): a loaded 2-core CI machine needs more for the
+# tests that evaluate every rule on the whole compliant set
+OPA_TEST_TIMEOUT = "120s"
 MIN_RULES = 35
 RULE_HEAD = re.compile(r"^((?:deny|warn|violation)_[a-z0-9_]+) contains ", re.MULTILINE)
 
@@ -23,10 +26,11 @@ def rule_files() -> list[Path]:
 
 
 def test_opa_test_passes_with_coverage(opa_binary: Path) -> None:
-    res = proc.run([opa_binary, "test", corpus.POLICIES, "-v"], check=False)
+    res = proc.run([opa_binary, "test", corpus.POLICIES, "-v", "--timeout", OPA_TEST_TIMEOUT], check=False)
     assert res.returncode == 0, f"opa test failed:\n{res.stdout}\n{res.stderr}"
     assert re.search(r"PASS: (\d+)/\1", res.stdout), res.stdout[-2000:]
-    cov = proc.run([opa_binary, "test", corpus.POLICIES, "--coverage", "--format", "json"], check=False)
+    cov = proc.run([opa_binary, "test", corpus.POLICIES, "--coverage", "--format", "json",
+                    "--timeout", OPA_TEST_TIMEOUT], check=False)
     report = json.loads(cov.stdout)
     covered = not_covered = 0
     per_file = {}

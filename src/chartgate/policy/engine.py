@@ -37,6 +37,20 @@ def default_policy_dir() -> Path:
     return builtin_policy_dir()
 
 
+def policy_dirs(policies: Path | None = None, extra: Sequence[Path] = (),
+                chart: Path | None = None) -> list[Path]:
+    """The policy directories a run evaluates together. ``policies`` replaces the built-in
+    pack; without it the built-in pack comes first, then the chart's own ``policies/``
+    (next to its Chart.yaml, when it holds ``*.rego``); every ``extra`` directory extends
+    either."""
+    dirs = [Path(policies)] if policies else [builtin_policy_dir()]
+    own = chart / "policies" if chart is not None else None
+    if not policies and own is not None and own.is_dir() and any(own.rglob("*.rego")):
+        dirs.append(own)
+    dirs += [Path(d) for d in extra if Path(d) not in dirs]
+    return dirs
+
+
 @dataclass(frozen=True)
 class PolicyHit:
     """One policy result tied to the document it is about."""
@@ -93,12 +107,15 @@ def _hit_for_set(r: RuleResult, manifests: ManifestSet, namespace: str) -> Polic
 class PolicyEngine:
     """Evaluate many manifest sets in one OPA server (batched), conftest-compatibly."""
 
-    def __init__(self, policy_dir: Path | None = None, data: Sequence[Path] | None = None,
+    def __init__(self, policy_dir: Path | Sequence[Path] | None = None, data: Sequence[Path] | None = None,
                  namespace: str = "main", combine_namespace: str = "combine",
                  server: Evaluator | None = None, result_cache: bool = False) -> None:
-        self.policy_dir = Path(policy_dir) if policy_dir else default_policy_dir()
-        if data is None:
-            data = [self.policy_dir / "data"] if (self.policy_dir / "data").is_dir() else []
+        if isinstance(policy_dir, (str, Path)):
+            policy_dir = [Path(policy_dir)]
+        self.policy_dirs = [Path(d) for d in policy_dir] if policy_dir else [default_policy_dir()]
+        self.policy_dir = self.policy_dirs[0]
+        if data is None:  # each directory's data/ (the pack's, then the extensions')
+            data = [d / "data" for d in self.policy_dirs if (d / "data").is_dir()]
         self.data = list(data)
         self.namespace = namespace
         self.combine_namespace = combine_namespace
@@ -117,7 +134,7 @@ class PolicyEngine:
     def evaluator(self) -> Evaluator:
         """The OPA server, started on first use."""
         if self._server is None:
-            self._server = Evaluator(self.policy_dir, data=self.data,
+            self._server = Evaluator(self.policy_dirs, data=self.data,
                                      namespaces=[self.namespace, self.combine_namespace])
         if not self._server.running:
             self._server.start()
@@ -133,7 +150,7 @@ class PolicyEngine:
         that decides them: policy files, data, OPA version, namespaces, and the UTC day
         (exemptions expire by date)."""
         if self._results is None:
-            files = sorted(self.policy_dir.rglob("*.rego"))
+            files = sorted(p for d in self.policy_dirs for p in d.rglob("*.rego"))
             for d in self.data:
                 d = Path(d)
                 files += sorted(p for p in d.rglob("*") if p.is_file()) if d.is_dir() else [d]

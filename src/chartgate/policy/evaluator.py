@@ -33,10 +33,13 @@ class Evaluator(Service):
     """``with Evaluator(Path("policies"), data=[Path("policies/data")]) as opa:
     opa.evaluate("main", documents)``."""
 
-    def __init__(self, policy_dir: Path, data: Sequence[Path] = (), binary: Path | None = None,
-                 namespaces: Sequence[str] | None = None, batch_size: int = DEFAULT_BATCH,
-                 start_timeout: float = 30.0, query_timeout: float = 300.0) -> None:
-        self.policy_dir = Path(policy_dir)
+    def __init__(self, policy_dir: Path | Sequence[Path], data: Sequence[Path] = (),
+                 binary: Path | None = None, namespaces: Sequence[str] | None = None,
+                 batch_size: int = DEFAULT_BATCH, start_timeout: float = 30.0,
+                 query_timeout: float = 300.0) -> None:
+        dirs = [policy_dir] if isinstance(policy_dir, (str, Path)) else policy_dir
+        self.policy_dirs = [Path(d) for d in dirs]
+        self.policy_dir = self.policy_dirs[0]
         self.data_paths = [Path(p) for p in data]
         self.batch_size = batch_size
         self._requested = list(namespaces) if namespaces else None
@@ -56,9 +59,9 @@ class Evaluator(Service):
     def start(self) -> Evaluator:
         if self.running:
             return self
-        files = policy_files(self.policy_dir)
+        files = [f for d in self.policy_dirs for f in policy_files(d)]
         if not files:
-            raise OpaError(f"no policies (*.rego) under {self.policy_dir}")
+            raise OpaError(f"no policies (*.rego) under {', '.join(map(str, self.policy_dirs))}")
         missing = [p for p in self.data_paths if not p.exists()]
         if missing:
             raise OpaError(f"policy data not found: {', '.join(map(str, missing))}")
@@ -70,7 +73,7 @@ class Evaluator(Service):
         try:
             self.server.start()
         except PolicyCompileError as exc:
-            raise PolicyCompileError(f"policies in {self.policy_dir} do not compile:"
+            raise PolicyCompileError(f"policies in {', '.join(map(str, self.policy_dirs))} do not compile:"
                                      f"{str(exc).partition(':')[2]}", exc.locations) from None
         return self
 

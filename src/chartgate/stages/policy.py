@@ -78,7 +78,7 @@ class PolicyStage:
 
     name = STAGE
 
-    def __init__(self, policy_dir: Path | None = None, data: Sequence[Path] | None = None,
+    def __init__(self, policy_dir: Path | Sequence[Path] | None = None, data: Sequence[Path] | None = None,
                  engine: PolicyEngine | None = None, result_cache: bool = False) -> None:
         self.engine = engine or PolicyEngine(policy_dir, data, result_cache=result_cache)
         self.results: dict[str, ScenarioPolicy] = {}

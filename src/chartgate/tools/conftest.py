@@ -41,8 +41,11 @@ class ConftestResult:
 class Conftest:
     """``conftest test`` / ``conftest verify`` against one policy directory."""
 
-    def __init__(self, policy_dir: Path, data: Sequence[Path] = (), binary: Path | None = None) -> None:
-        self.policy_dir = Path(policy_dir)
+    def __init__(self, policy_dir: Path | Sequence[Path], data: Sequence[Path] = (),
+                 binary: Path | None = None) -> None:
+        dirs = [policy_dir] if isinstance(policy_dir, (str, Path)) else policy_dir
+        self.policy_dirs = [Path(d) for d in dirs]
+        self.policy_dir = self.policy_dirs[0]
         self.data = [Path(d) for d in data]
         self._binary = binary
 
@@ -51,7 +54,7 @@ class Conftest:
         return self._binary or bootstrap.binary("conftest")
 
     def _common(self) -> list[str]:
-        args = ["--policy", str(self.policy_dir), "--no-color"]
+        args = [a for d in self.policy_dirs for a in ("--policy", str(d))] + ["--no-color"]
         for d in self.data:
             args += ["--data", str(d)]
         return args

@@ -85,3 +85,50 @@ deny_clk_rel_008 contains res if {
 		"is scaled by a HorizontalPodAutoscaler but sets spec.replicas, so every upgrade resets the scale; omit replicas",
 	)
 }
+
+# METADATA
+# title: An HPA-scaled Deployment's rollout keeps pods up at the HPA minimum
+# description: >-
+#   A Deployment without spec.replicas runs the HPA's minReplicas (or 1): package main
+#   cannot see that, so maxUnavailable is compared with it here.
+# custom:
+#   id: CLK-REL-003
+#   severity: deny
+#   sources: [kube-score deployment-strategy]
+#   remediation: Set rollingUpdate.maxUnavailable to 0 (with maxSurge >= 1).
+deny_clk_rel_003 contains res if {
+	some w in by_kind("Deployment")
+	not k8s.has_field(w.spec, "replicas")
+	object.get(w.spec, ["strategy", "type"], "RollingUpdate") == "RollingUpdate"
+	mu := w.spec.strategy.rollingUpdate.maxUnavailable
+	not k8s.max_unavailable_leaves_pods(mu, min_replicas(w))
+	res := finding(
+		"CLK-REL-003", w, "spec.strategy.rollingUpdate.maxUnavailable",
+		sprintf("strategy.rollingUpdate.maxUnavailable %v can take all %v replicas (the HorizontalPodAutoscaler minimum, or the default 1) down; set it to 0", [mu, min_replicas(w)]),
+	)
+}
+
+# METADATA
+# title: HPA-scaled replicas spread across nodes
+# description: >-
+#   CLK-REL-007 for workloads without spec.replicas whose HorizontalPodAutoscaler
+#   keeps more than one replica (package main sees no replica count for them).
+# custom:
+#   id: CLK-REL-007
+#   severity: warn
+#   sources: [kube-score deployment-has-host-podantiaffinity pod-topology-spread-constraints, Polaris topologySpreadConstraint]
+#   remediation: >-
+#     Add topologySpreadConstraints (topologyKey kubernetes.io/hostname) or a
+#     podAntiAffinity term on kubernetes.io/hostname.
+warn_clk_rel_007 contains res if {
+	some w in objects
+	w.kind in workload_kinds
+	not k8s.has_field(w.spec, "replicas")
+	count(hpas_for(w)) > 0
+	min_replicas(w) > 1
+	not k8s.spreads(k8s.pod_spec(w))
+	res := finding(
+		"CLK-REL-007", w, sprintf("%s.topologySpreadConstraints", [k8s.pod_spec_path(w)]),
+		sprintf("at least %v replicas (HorizontalPodAutoscaler minimum) may land on one node; add topologySpreadConstraints or a hostname podAntiAffinity", [min_replicas(w)]),
+	)
+}

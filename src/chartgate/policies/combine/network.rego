@@ -4,18 +4,14 @@ package combine
 import rego.v1
 
 import data.lib.k8s
+import data.lib.selectors
 
 netpols := by_kind("NetworkPolicy")
 
-# An empty podSelector selects every pod of the namespace.
+# The pods a NetworkPolicy applies to (an empty or omitted podSelector: all of them).
 netpol_selects(np, obj) if {
 	same_namespace(np, obj)
-	count(object.get(np.spec, "podSelector", {})) == 0
-}
-
-netpol_selects(np, obj) if {
-	same_namespace(np, obj)
-	k8s.selector_matches(np.spec.podSelector, k8s.pod_labels(obj))
+	selectors.label_selector_matches(object.get(np.spec, "podSelector", {}), k8s.pod_labels(obj))
 }
 
 # METADATA

@@ -4,6 +4,7 @@ package combine
 import rego.v1
 
 import data.lib.k8s
+import data.lib.selectors
 
 # [kind, name] of every Secret/ConfigMap a pod-bearing object reads.
 config_refs(obj) := {r |
@@ -68,7 +69,7 @@ deny_clk_sts_001 contains res if {
 headless_service_for(sts, name) if {
 	some svc in rendered("Service", name, sts)
 	svc.spec.clusterIP == "None"
-	k8s.selector_matches(object.get(svc.spec, "selector", {}), k8s.pod_labels(sts))
+	selectors.service_selector_matches(object.get(svc.spec, "selector", {}), k8s.pod_labels(sts))
 }
 
 # Secrets any rendered object uses (pods, Ingress TLS, imagePullSecrets, ServiceAccounts).

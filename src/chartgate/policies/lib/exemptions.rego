@@ -2,22 +2,21 @@
 # title: Policy exemptions (one resource, one rule, a reason and an expiry date)
 # description: >-
 #   An object opts out of one or more rules with the annotations
-#   clockwork.dev/policy-exempt: "CLK-SEC-012[,CLK-...]",
-#   clockwork.dev/policy-exempt-reason (mandatory) and
-#   clockwork.dev/policy-exempt-expires: "YYYY-MM-DD" (mandatory; the exemption ends after
-#   that day, UTC). Objects the chart cannot annotate are listed in
-#   policies/data/exemptions.yaml (data.clockwork.exemptions) with kind, name, optional
-#   namespace, rules, reason and expires. Only a complete, unexpired exemption exempts;
-#   anything else is reported by CLK-EXC-001.
+#   chartgate.dev/policy-exempt: "CLK-SEC-012[,CLK-...]",
+#   chartgate.dev/policy-exempt-reason (mandatory) and
+#   chartgate.dev/policy-exempt-expires: "YYYY-MM-DD" (mandatory; the exemption ends after
+#   that day, UTC). The clockwork.dev/ names of the same annotations are honoured too
+#   (charts written before the pack was chart-neutral); each prefix is read on its own.
+#   Objects the chart cannot annotate are listed as data (data.chartgate.exemptions, or
+#   the older data.clockwork.exemptions) with kind, name, optional namespace, rules,
+#   reason and expires. Only a complete, unexpired exemption exempts; anything else is
+#   reported by CLK-EXC-001.
 package lib.exemptions
 
 import rego.v1
 
-annotation_ids := "clockwork.dev/policy-exempt"
-
-annotation_reason := "clockwork.dev/policy-exempt-reason"
-
-annotation_expires := "clockwork.dev/policy-exempt-expires"
+# Annotation prefixes, the chart-neutral one first.
+prefixes := ["chartgate.dev", "clockwork.dev"]
 
 id_pattern := `^CLK-[A-Z]+-[0-9]{3}$`
 
@@ -32,22 +31,31 @@ requested(obj) := annotated(obj) | listed(obj)
 
 annotated(obj) := {e |
 	ann := _annotations(obj)
-	raw := ann[annotation_ids]
+	some prefix in prefixes
+	raw := ann[sprintf("%s/policy-exempt", [prefix])]
 	some part in split(raw, ",")
 	id := trim_space(part)
 	id != ""
 	e := {
 		"id": id,
-		"reason": trim_space(object.get(ann, annotation_reason, "")),
-		"expires": trim_space(object.get(ann, annotation_expires, "")),
+		"reason": trim_space(object.get(ann, sprintf("%s/policy-exempt-reason", [prefix]), "")),
+		"expires": trim_space(object.get(ann, sprintf("%s/policy-exempt-expires", [prefix]), "")),
 		"source": "annotation",
+		"prefix": prefix,
 	}
 }
 
-# Entries of policies/data/exemptions.yaml.
-default entries := []
+# Entries of the exemptions data (data.chartgate.exemptions, then the older
+# data.clockwork.exemptions).
+default chartgate_entries := []
 
-entries := data.clockwork.exemptions
+chartgate_entries := data.chartgate.exemptions
+
+default clockwork_entries := []
+
+clockwork_entries := data.clockwork.exemptions
+
+entries := array.concat(chartgate_entries, clockwork_entries)
 
 listed(obj) := {e |
 	some entry in entries
@@ -59,7 +67,8 @@ listed(obj) := {e |
 		"id": id,
 		"reason": trim_space(object.get(entry, "reason", "")),
 		"expires": trim_space(sprintf("%v", [object.get(entry, "expires", "")])),
-		"source": "policies/data/exemptions.yaml",
+		"source": "exemptions data (data.chartgate.exemptions)",
+		"prefix": "chartgate.dev",
 	}
 }
 
@@ -70,9 +79,9 @@ _namespace_matches(entry, obj) if entry.namespace == object.get(obj.metadata, "n
 # Why an exemption does not exempt (undefined when it does).
 problem(e) := sprintf("%s does not look like a policy id (CLK-XXX-000)", [e.id]) if {
 	not regex.match(id_pattern, e.id)
-} else := sprintf("exemption from %s has no reason (%s)", [e.id, annotation_reason]) if {
+} else := sprintf("exemption from %s has no reason (%s/policy-exempt-reason)", [e.id, e.prefix]) if {
 	e.reason == ""
-} else := sprintf("exemption from %s has no expiry date (%s: YYYY-MM-DD)", [e.id, annotation_expires]) if {
+} else := sprintf("exemption from %s has no expiry date (%s/policy-exempt-expires: YYYY-MM-DD)", [e.id, e.prefix]) if {
 	e.expires == ""
 } else := sprintf("exemption from %s has an expiry date %q that is not YYYY-MM-DD", [e.id, e.expires]) if {
 	not regex.match(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`, e.expires)

@@ -16,10 +16,12 @@ pod_spec_paths := {
 	"ReplicaSet": ["spec", "template", "spec"],
 	"Job": ["spec", "template", "spec"],
 	"CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+	"ReplicationController": ["spec", "template", "spec"],
+	"PodTemplate": ["template", "spec"],
 }
 
 # Kinds whose pods run until stopped (probes, disruption budgets, rollouts apply).
-long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
+long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
 
 container_kinds := ["initContainers", "containers", "ephemeralContainers"]
 
@@ -88,47 +90,32 @@ hooks(obj) := set() if not annotations(obj)["helm.sh/hook"]
 
 replicas(obj) := object.get(obj.spec, "replicas", 1)
 
-# Kubernetes label-selector semantics (matchLabels + matchExpressions, or a plain map as
-# Services use). An empty or missing selector selects nothing here.
-selector_matches(selector, lbls) if {
-	is_object(selector)
-	count(selector) > 0
-	not selector.matchLabels
-	not selector.matchExpressions
-	every k, v in selector {
-		lbls[k] == v
-	}
+# A rolling update's maxUnavailable leaves at least one of `replicas` pods up
+# (percentages round down, as the Deployment controller does).
+max_unavailable_leaves_pods(mu, _) if mu in {0, "0%"}
+
+max_unavailable_leaves_pods(mu, replicas) if {
+	is_number(mu)
+	replicas > mu
 }
 
-selector_matches(selector, lbls) if {
-	is_object(selector)
-	count(object.get(selector, "matchLabels", {})) + count(object.get(selector, "matchExpressions", [])) > 0
-	every k, v in object.get(selector, "matchLabels", {}) {
-		lbls[k] == v
-	}
-	every e in object.get(selector, "matchExpressions", []) {
-		expression_matches(e, lbls)
-	}
+max_unavailable_leaves_pods(mu, replicas) if {
+	is_string(mu)
+	endswith(mu, "%")
+	pct := to_number(trim_suffix(mu, "%"))
+	pct < 100
+	replicas > 1
+	floor((replicas * pct) / 100) < replicas
 }
 
-expression_matches(e, lbls) if {
-	e.operator == "In"
-	lbls[e.key] in e.values
-}
+# The pod spec spreads its replicas across nodes (topology spread constraints or a
+# hostname podAntiAffinity term).
+spreads(spec) if count(object.get(spec, "topologySpreadConstraints", [])) > 0
 
-expression_matches(e, lbls) if {
-	e.operator == "NotIn"
-	not object.get(lbls, e.key, null) in object.get(e, "values", [])
-}
-
-expression_matches(e, lbls) if {
-	e.operator == "Exists"
-	lbls[e.key]
-}
-
-expression_matches(e, lbls) if {
-	e.operator == "DoesNotExist"
-	not lbls[e.key]
+spreads(spec) if {
+	some kind in ["requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"]
+	some term in object.get(spec, ["affinity", "podAntiAffinity", kind], [])
+	object.get(term, ["podAffinityTerm", "topologyKey"], object.get(term, "topologyKey", "")) == "kubernetes.io/hostname"
 }
 
 # The result every rule returns. conftest keeps `msg` and puts the other keys in the

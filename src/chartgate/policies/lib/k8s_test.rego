@@ -34,20 +34,6 @@ test_replicas_default if {
 	k8s.replicas(td.deployment) == 2
 }
 
-test_selector_semantics if {
-	lbls := {"app": "web", "tier": "front"}
-	k8s.selector_matches({"app": "web"}, lbls)
-	not k8s.selector_matches({"app": "db"}, lbls)
-	not k8s.selector_matches({}, lbls)
-	k8s.selector_matches({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]}, lbls)
-	k8s.selector_matches({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["back"]}]}, lbls)
-	k8s.selector_matches({"matchExpressions": [{"key": "zone", "operator": "NotIn", "values": ["a"]}]}, lbls)
-	k8s.selector_matches({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, lbls)
-	k8s.selector_matches({"matchExpressions": [{"key": "zone", "operator": "DoesNotExist"}]}, lbls)
-	not k8s.selector_matches({"matchExpressions": [{"key": "app", "operator": "DoesNotExist"}]}, lbls)
-	not k8s.selector_matches({"matchLabels": {}}, lbls)
-}
-
 test_result_shape if {
 	r := k8s.result("CLK-X-001", td.service, "spec", "detail")
 	r == {"msg": "[CLK-X-001] Service/rel-clockwork: detail", "id": "CLK-X-001", "resource": "Service/rel-clockwork", "path": "spec"}

@@ -237,8 +237,13 @@ statefulset := {
 				"automountServiceAccountToken": false,
 				"securityContext": pod_sc,
 				"containers": [object.union(
-					object.remove(server_container, ["lifecycle", "ports"]),
-					{"name": "postgresql", "ports": [{"name": "tcp-postgresql", "containerPort": 5432}]},
+					object.remove(server_container, ["lifecycle", "ports", "readinessProbe", "livenessProbe"]),
+					{
+						"name": "postgresql",
+						"ports": [{"name": "tcp-postgresql", "containerPort": 5432}],
+						"readinessProbe": {"exec": {"command": ["pg_isready"]}},
+						"livenessProbe": {"tcpSocket": {"port": "tcp-postgresql"}},
+					},
 				)],
 				"volumes": [{"name": "tmp", "emptyDir": {}}, {"name": "db", "secret": {"secretName": "rel-clockwork-db"}}],
 			},

@@ -23,15 +23,15 @@ exception contains {exemptions.rule_suffix(id)} if {
 #   severity: warn
 #   sources: [Polaris exemptions, kube-score kube-score/ignore]
 #   remediation: >-
-#     Give the exemption a reason (clockwork.dev/policy-exempt-reason) and a future
-#     expiry date (clockwork.dev/policy-exempt-expires: YYYY-MM-DD), or fix the object.
+#     Give the exemption a reason (chartgate.dev/policy-exempt-reason) and a future
+#     expiry date (chartgate.dev/policy-exempt-expires: YYYY-MM-DD), or fix the object.
 warn_clk_exc_001 contains res if {
 	some [e, why] in exemptions.problems(input)
 	res := {
 		"msg": sprintf("[CLK-EXC-001] %s/%s: %s (%s)", [input.kind, input.metadata.name, why, e.source]),
 		"id": "CLK-EXC-001",
 		"resource": sprintf("%s/%s", [input.kind, input.metadata.name]),
-		"path": sprintf("metadata.annotations[%q]", [exemptions.annotation_ids]),
+		"path": sprintf("metadata.annotations[\"%s/policy-exempt\"]", [e.prefix]),
 	}
 }
 

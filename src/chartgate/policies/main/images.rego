@@ -54,3 +54,33 @@ warn_clk_img_002 contains res if {
 		sprintf("container %q image %q is not pinned by digest and imagePullPolicy is not Always; pin a digest or pull Always", [c.name, image]),
 	)
 }
+
+# Registries images may come from (data.chartgate.allowed_registries, a list of
+# prefixes such as "registry.example.com/" or "ghcr.io/org/"); empty: any registry.
+default allowed_registries := []
+
+allowed_registries := data.chartgate.allowed_registries
+
+image_allowed(image) if {
+	some prefix in allowed_registries
+	startswith(image, prefix)
+}
+
+# METADATA
+# title: Images come from an allowed registry
+# description: Applies when data.chartgate.allowed_registries lists registries.
+# custom:
+#   id: CLK-IMG-003
+#   severity: deny
+#   sources: [Gatekeeper k8sallowedrepos, Kyverno restrict-image-registries]
+#   remediation: Pull the image from one of the allowed registries (data.chartgate.allowed_registries).
+deny_clk_img_003 contains res if {
+	count(allowed_registries) > 0
+	some c in k8s.input_containers
+	image := object.get(c.container, "image", "")
+	not image_allowed(image)
+	res := k8s.result(
+		"CLK-IMG-003", input, sprintf("%s.image", [c.path]),
+		sprintf("container %q image %s is not from an allowed registry (%s)", [c.name, image, concat(", ", allowed_registries)]),
+	)
+}

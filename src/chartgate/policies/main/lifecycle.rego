@@ -29,7 +29,8 @@ job_spec_path(obj) := "spec.jobTemplate.spec" if obj.kind == "CronJob"
 # title: Jobs are bounded; the migration Job is a pre-install/pre-upgrade hook
 # description: >-
 #   Every Job (and CronJob template): backoffLimit, activeDeadlineSeconds,
-#   restartPolicy Never or OnFailure; a Job also needs ttlSecondsAfterFinished. The
+#   restartPolicy Never or OnFailure; a Job also needs ttlSecondsAfterFinished, a
+#   CronJob startingDeadlineSeconds (kube-score cronjob-has-deadline). The
 #   migration Job must be a pre-install,pre-upgrade hook with a delete policy. The
 #   combine package checks it only references pre-existing or hook Secrets/ConfigMaps.
 # custom:
@@ -47,6 +48,15 @@ deny_clk_job_001 contains res if {
 	res := k8s.result(
 		"CLK-JOB-001", input, sprintf("%s.%s", [job_spec_path(input), field]),
 		sprintf("%s has no %s; set it so a failing job stops", [input.kind, field]),
+	)
+}
+
+deny_clk_job_001 contains res if {
+	input.kind == "CronJob"
+	not has_key(input.spec, "startingDeadlineSeconds")
+	res := k8s.result(
+		"CLK-JOB-001", input, "spec.startingDeadlineSeconds",
+		"CronJob has no startingDeadlineSeconds; set it so missed runs are not started late (or counted towards the 100-missed-schedules limit)",
 	)
 }
 

@@ -5,7 +5,13 @@ import rego.v1
 
 import data.lib.k8s
 
-loadbalancer_opt_in := "clockwork.dev/allow-loadbalancer"
+# The opt-in annotation, chart-neutral first; the clockwork.dev/ name is honoured too.
+loadbalancer_opt_ins := ["chartgate.dev/allow-loadbalancer", "clockwork.dev/allow-loadbalancer"]
+
+loadbalancer_opted_in(obj) if {
+	some name in loadbalancer_opt_ins
+	k8s.annotations(obj)[name] == "true"
+}
 
 # METADATA
 # title: No NodePort, no externalIPs, LoadBalancer only when opted in
@@ -15,7 +21,7 @@ loadbalancer_opt_in := "clockwork.dev/allow-loadbalancer"
 #   sources: [kube-score service-type, Gatekeeper k8sblocknodeport, Trivy KSV108]
 #   remediation: >-
 #     Use ClusterIP behind an Ingress; a LoadBalancer needs the annotation
-#     clockwork.dev/allow-loadbalancer: "true"; remove spec.externalIPs.
+#     chartgate.dev/allow-loadbalancer: "true"; remove spec.externalIPs.
 deny_clk_net_002 contains res if {
 	input.kind == "Service"
 	input.spec.type == "NodePort"
@@ -37,10 +43,10 @@ deny_clk_net_002 contains res if {
 deny_clk_net_002 contains res if {
 	input.kind == "Service"
 	input.spec.type == "LoadBalancer"
-	not k8s.annotations(input)[loadbalancer_opt_in] == "true"
+	not loadbalancer_opted_in(input)
 	res := k8s.result(
 		"CLK-NET-002", input, "spec.type",
-		sprintf("Service type is LoadBalancer without the opt-in annotation %s: \"true\"; use ClusterIP behind an Ingress or opt in", [loadbalancer_opt_in]),
+		sprintf("Service type is LoadBalancer without the opt-in annotation %s: \"true\"; use ClusterIP behind an Ingress or opt in", [loadbalancer_opt_ins[0]]),
 	)
 }
 

@@ -17,7 +17,9 @@ test_net_002_external_ips if {
 test_net_002_load_balancer_needs_opt_in if {
 	lb := td.add(td.service, "/spec/type", "LoadBalancer")
 	td.ids(main.deny_clk_net_002) == {"CLK-NET-002"} with input as lb
+	count(main.deny_clk_net_002) == 0 with input as td.add(lb, "/metadata/annotations", {"chartgate.dev/allow-loadbalancer": "true"})
 	count(main.deny_clk_net_002) == 0 with input as td.add(lb, "/metadata/annotations", {"clockwork.dev/allow-loadbalancer": "true"})
+	td.ids(main.deny_clk_net_002) == {"CLK-NET-002"} with input as td.add(lb, "/metadata/annotations", {"chartgate.dev/allow-loadbalancer": "false"})
 }
 
 test_net_002_passes if {

@@ -1,12 +1,20 @@
 # Pod Security Standards (Baseline + Restricted) for every pod-bearing kind
-# Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and CronJob; every
-# container in containers, initContainers and ephemeralContainers. One failing
-# container fails the object.
+# Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob,
+# ReplicationController and PodTemplate; every container in containers,
+# initContainers and ephemeralContainers. One failing container fails the object.
+#
+# Each result names, in `pss`, the Pod Security Admission checks (by PSA's check id) it
+# is a violation of; a condition the pack denies beyond the standard (root groups, for
+# example) names none. tests/policy compares these per-control verdicts with PSA's own
+# library (k8s.io/pod-security-admission) on a generated corpus.
 package main
 
 import rego.v1
 
 import data.lib.k8s
+
+# A rule result that is a violation of the given PSA checks.
+pss_result(id, obj, path, detail, checks) := object.union(k8s.result(id, obj, path, detail), {"pss": checks})
 
 # METADATA
 # title: No privileged containers
@@ -18,9 +26,10 @@ import data.lib.k8s
 deny_clk_sec_001 contains res if {
 	some c in k8s.input_containers
 	k8s.container_sc(c).privileged == true
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-001", input, sprintf("%s.securityContext.privileged", [c.path]),
 		sprintf("container %q sets securityContext.privileged: true; remove it or set it to false", [c.name]),
+		["privileged"],
 	)
 }
 
@@ -35,16 +44,22 @@ deny_clk_sec_002 contains res if {
 	spec := k8s.input_pod_spec
 	some field in ["hostNetwork", "hostPID", "hostIPC"]
 	spec[field] == true
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-002", input, sprintf("%s.%s", [k8s.pod_spec_path(input), field]),
 		sprintf("pod sets %s: true; remove it so the pod gets its own namespace", [field]),
+		["hostNamespaces"],
 	)
 }
 
 restricted_volume_types := {
-	"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral",
+	"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
 	"persistentVolumeClaim", "projected", "secret",
 }
+
+# hostPath breaks Baseline as well as Restricted.
+volume_checks("hostPath") := ["hostPathVolumes", "restrictedVolumes"]
+
+volume_checks(vtype) := ["restrictedVolumes"] if vtype != "hostPath"
 
 # METADATA
 # title: No hostPath volumes; only the Restricted volume types
@@ -53,16 +68,17 @@ restricted_volume_types := {
 #   severity: deny
 #   sources: [PSS Baseline hostPathVolumes, PSS Restricted restrictedVolumes, CIS 5.2.12, Trivy KSV023 KSV028]
 #   remediation: >-
-#     Use configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim,
+#     Use configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim,
 #     projected or secret volumes; never hostPath.
 deny_clk_sec_003 contains res if {
 	some i, vol in object.get(k8s.input_pod_spec, "volumes", [])
 	some vtype, _ in vol
 	vtype != "name"
 	not vtype in restricted_volume_types
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-003", input, sprintf("%s.volumes[%d].%s", [k8s.pod_spec_path(input), i, vtype]),
 		sprintf("volume %q is of type %s, which the Restricted profile forbids; use emptyDir, a PVC, configMap, secret or projected instead", [object.get(vol, "name", ""), vtype]),
+		volume_checks(vtype),
 	)
 }
 
@@ -77,9 +93,10 @@ deny_clk_sec_004 contains res if {
 	some c in k8s.input_containers
 	some i, port in object.get(c.container, "ports", [])
 	object.get(port, "hostPort", 0) != 0
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-004", input, sprintf("%s.ports[%d].hostPort", [c.path, i]),
 		sprintf("container %q binds hostPort %v; remove hostPort and use a Service", [c.name, port.hostPort]),
+		["hostPorts"],
 	)
 }
 
@@ -94,9 +111,10 @@ deny_clk_sec_005 contains res if {
 	not k8s.is_windows(input)
 	some c in k8s.input_containers
 	not k8s.container_sc(c).allowPrivilegeEscalation == false
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-005", input, sprintf("%s.securityContext.allowPrivilegeEscalation", [c.path]),
 		sprintf("container %q does not set securityContext.allowPrivilegeEscalation: false; set it explicitly", [c.name]),
+		["allowPrivilegeEscalation"],
 	)
 }
 
@@ -112,9 +130,19 @@ deny_clk_sec_005 contains res if {
 deny_clk_sec_006 contains res if {
 	some c in k8s.input_containers
 	not run_as_non_root(c)
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-006", input, sprintf("%s.securityContext.runAsNonRoot", [c.path]),
 		sprintf("container %q may run as root: runAsNonRoot is not true for it (pod or container securityContext); set runAsNonRoot: true", [c.name]),
+		["runAsNonRoot"],
+	)
+}
+
+deny_clk_sec_006 contains res if {
+	k8s.input_pod_sc.runAsNonRoot == false
+	res := pss_result(
+		"CLK-SEC-006", input, sprintf("%s.securityContext.runAsNonRoot", [k8s.pod_spec_path(input)]),
+		"pod securityContext sets runAsNonRoot: false, which the Restricted profile rejects whatever the containers say; set it to true or remove it",
+		["runAsNonRoot"],
 	)
 }
 
@@ -139,18 +167,20 @@ has_key(obj, key) if _ = obj[key]
 deny_clk_sec_007 contains res if {
 	some field in ["runAsUser", "runAsGroup", "fsGroup"]
 	k8s.input_pod_sc[field] == 0
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-007", input, sprintf("%s.securityContext.%s", [k8s.pod_spec_path(input), field]),
 		sprintf("pod securityContext.%s is 0 (root); use a non-zero id", [field]),
+		id_checks(field),
 	)
 }
 
 deny_clk_sec_007 contains res if {
 	some g in object.get(k8s.input_pod_sc, "supplementalGroups", [])
 	g == 0
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-007", input, sprintf("%s.securityContext.supplementalGroups", [k8s.pod_spec_path(input)]),
 		"pod securityContext.supplementalGroups contains 0 (root); remove it",
+		[],
 	)
 }
 
@@ -158,11 +188,17 @@ deny_clk_sec_007 contains res if {
 	some c in k8s.input_containers
 	some field in ["runAsUser", "runAsGroup"]
 	k8s.container_sc(c)[field] == 0
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-007", input, sprintf("%s.securityContext.%s", [c.path, field]),
 		sprintf("container %q sets securityContext.%s: 0 (root); use a non-zero id", [c.name, field]),
+		id_checks(field),
 	)
 }
+
+# runAsUser 0 is a Restricted violation; root groups are denied beyond the standard.
+id_checks("runAsUser") := ["runAsUser"]
+
+id_checks(field) := [] if field != "runAsUser"
 
 # METADATA
 # title: Capabilities drop ALL
@@ -175,9 +211,10 @@ deny_clk_sec_008 contains res if {
 	not k8s.is_windows(input)
 	some c in k8s.input_containers
 	not "ALL" in object.get(k8s.container_sc(c), ["capabilities", "drop"], [])
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-008", input, sprintf("%s.securityContext.capabilities.drop", [c.path]),
 		sprintf("container %q does not drop ALL capabilities; set securityContext.capabilities.drop: [\"ALL\"]", [c.name]),
+		["capabilities_restricted"],
 	)
 }
 
@@ -189,15 +226,34 @@ deny_clk_sec_008 contains res if {
 #   sources: [PSS Restricted capabilities_restricted, Polaris dangerousCapabilities insecureCapabilities, CIS 5.2.8-5.2.10, Trivy KSV022 KSV106]
 #   remediation: Remove every added capability except NET_BIND_SERVICE.
 deny_clk_sec_009 contains res if {
-	not k8s.is_windows(input)
 	some c in k8s.input_containers
 	some cap in object.get(k8s.container_sc(c), ["capabilities", "add"], [])
 	cap != "NET_BIND_SERVICE"
-	res := k8s.result(
+	checks := capability_checks(cap)
+	count(checks) > 0
+	res := pss_result(
 		"CLK-SEC-009", input, sprintf("%s.securityContext.capabilities.add", [c.path]),
 		sprintf("container %q adds capability %s; only NET_BIND_SERVICE is allowed, remove it", [c.name, cap]),
+		checks,
 	)
 }
+
+# The capabilities a container may add under the Baseline profile.
+baseline_capabilities := {
+	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+}
+
+# PSA checks an added capability breaks: Restricted (not for Windows pods) allows only
+# NET_BIND_SERVICE; Baseline (Windows pods too) the default set above.
+capability_checks(cap) := [check |
+	some check in ["capabilities_baseline", "capabilities_restricted"]
+	capability_breaks(check, cap)
+]
+
+capability_breaks("capabilities_baseline", cap) if not cap in baseline_capabilities
+
+capability_breaks("capabilities_restricted", _) if not k8s.is_windows(input)
 
 seccomp_ok := {"RuntimeDefault", "Localhost"}
 
@@ -219,37 +275,65 @@ deny_clk_sec_010 contains res if {
 	not seccomp_confined(k8s.input_pod_sc)
 	some c in k8s.input_containers
 	not seccomp_confined(k8s.container_sc(c))
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
 		sprintf("container %q has no RuntimeDefault/Localhost seccomp profile (pod or container); set securityContext.seccompProfile.type: RuntimeDefault", [c.name]),
+		array.concat(["seccompProfile_restricted"], seccomp_baseline_checks(k8s.container_sc(c))),
 	)
 }
 
 deny_clk_sec_010 contains res if {
 	not k8s.is_windows(input)
 	some c in k8s.input_containers
-	k8s.container_sc(c).seccompProfile.type == "Unconfined"
+	seccomp_explicitly_unconfined(k8s.container_sc(c))
 	k8s.input_pod_sc.seccompProfile.type in seccomp_ok
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
-		sprintf("container %q sets seccompProfile.type: Unconfined; use RuntimeDefault", [c.name]),
+		sprintf("container %q sets seccompProfile.type: %s; use RuntimeDefault", [c.name, k8s.container_sc(c).seccompProfile.type]),
+		["seccompProfile_restricted", "seccompProfile_baseline"],
 	)
 }
 
+# Windows pods are outside the Restricted seccomp control, not the Baseline one.
 deny_clk_sec_010 contains res if {
-	k8s.input_pod_sc.seccompProfile.type
-	not seccomp_confined(k8s.input_pod_sc)
-	res := k8s.result(
-		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [k8s.pod_spec_path(input)]),
-		sprintf("pod seccompProfile.type is %s; use RuntimeDefault", [k8s.input_pod_sc.seccompProfile.type]),
+	k8s.is_windows(input)
+	some c in k8s.input_containers
+	seccomp_explicitly_unconfined(k8s.container_sc(c))
+	res := pss_result(
+		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
+		sprintf("container %q sets seccompProfile.type: %s; use RuntimeDefault", [c.name, k8s.container_sc(c).seccompProfile.type]),
+		["seccompProfile_baseline"],
 	)
 }
+
+# A seccompProfile with a type other than RuntimeDefault/Localhost (Unconfined).
+seccomp_explicitly_unconfined(sc) if {
+	_ = sc.seccompProfile.type
+	not seccomp_confined(sc)
+}
+
+seccomp_baseline_checks(sc) := ["seccompProfile_baseline"] if seccomp_explicitly_unconfined(sc)
+
+seccomp_baseline_checks(sc) := [] if not seccomp_explicitly_unconfined(sc)
+
+deny_clk_sec_010 contains res if {
+	seccomp_explicitly_unconfined(k8s.input_pod_sc)
+	res := pss_result(
+		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [k8s.pod_spec_path(input)]),
+		sprintf("pod seccompProfile.type is %s; use RuntimeDefault", [k8s.input_pod_sc.seccompProfile.type]),
+		pod_seccomp_checks,
+	)
+}
+
+pod_seccomp_checks := ["seccompProfile_baseline"] if k8s.is_windows(input)
+
+pod_seccomp_checks := ["seccompProfile_baseline", "seccompProfile_restricted"] if not k8s.is_windows(input)
 
 safe_sysctls := {
 	"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
 	"net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
 	"net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-	"net.ipv4.tcp_keepalive_probes",
+	"net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
 }
 
 selinux_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
@@ -270,9 +354,10 @@ deny_clk_sec_011 contains res if {
 	some c in k8s.input_containers
 	pm := k8s.container_sc(c).procMount
 	pm != "Default"
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.securityContext.procMount", [c.path]),
 		sprintf("container %q sets procMount: %s; remove it (Default)", [c.name, pm]),
+		["procMount"],
 	)
 }
 
@@ -280,9 +365,10 @@ deny_clk_sec_011 contains res if {
 	some s in object.get(k8s.input_pod_sc, "sysctls", [])
 	name := object.get(s, "name", "")
 	not name in safe_sysctls
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.securityContext.sysctls", [k8s.pod_spec_path(input)]),
 		sprintf("pod sets the unsafe sysctl %s; remove it", [name]),
+		["sysctls"],
 	)
 }
 
@@ -297,9 +383,10 @@ deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
 	t := sc.seLinuxOptions.type
 	not t in selinux_types
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.seLinuxOptions.type", [path]),
 		sprintf("%s.seLinuxOptions.type is %s; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [path, t]),
+		["seLinuxOptions"],
 	)
 }
 
@@ -307,39 +394,45 @@ deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
 	some field in ["user", "role"]
 	object.get(sc, ["seLinuxOptions", field], "") != ""
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.seLinuxOptions.%s", [path, field]),
 		sprintf("%s.seLinuxOptions.%s is set; remove it", [path, field]),
+		["seLinuxOptions"],
 	)
 }
 
 deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
-	t := sc.appArmorProfile.type
+	profile := sc.appArmorProfile
+	t := object.get(profile, "type", "")
 	not t in apparmor_types
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.appArmorProfile.type", [path]),
 		sprintf("%s.appArmorProfile.type is %s; use RuntimeDefault or Localhost", [path, t]),
+		["appArmorProfile"],
 	)
 }
 
 deny_clk_sec_011 contains res if {
 	some key, value in object.get(k8s.pod_metadata(input), "annotations", {})
 	startswith(key, "container.apparmor.security.beta.kubernetes.io/")
+	value != ""
 	value != "runtime/default"
 	not startswith(value, "localhost/")
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("metadata.annotations[%q]", [key]),
 		sprintf("pod annotation %s is %s; use runtime/default or localhost/<profile>", [key, value]),
+		["appArmorProfile"],
 	)
 }
 
 deny_clk_sec_011 contains res if {
 	some [path, sc] in security_contexts
 	sc.windowsOptions.hostProcess == true
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.windowsOptions.hostProcess", [path]),
 		sprintf("%s.windowsOptions.hostProcess is true; remove it", [path]),
+		["windowsHostProcess"],
 	)
 }
 
@@ -348,9 +441,10 @@ deny_clk_sec_011 contains res if {
 	some [where, handler] in probe_handlers(c.container)
 	some proto in ["httpGet", "tcpSocket"]
 	object.get(handler, [proto, "host"], "") != ""
-	res := k8s.result(
+	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.%s.%s.host", [c.path, where, proto]),
 		sprintf("container %q %s.%s.host is %s; remove host so the kubelet probes the pod itself", [c.name, where, proto, handler[proto].host]),
+		["hostProbesAndHostLifecycle"],
 	)
 }
 

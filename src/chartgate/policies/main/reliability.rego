@@ -41,34 +41,21 @@ deny_clk_rel_002 contains res if {
 	)
 }
 
+# The handler of a probe (what it checks), without its timings and thresholds.
+probe_handler(probe) := {k: v | some k, v in probe; k in {"httpGet", "tcpSocket", "exec", "grpc"}}
+
 deny_clk_rel_002 contains res if {
 	input.kind in k8s.long_running_kinds
 	some c in k8s.input_main_containers
-	c.container.livenessProbe == c.container.readinessProbe
+	probe_handler(c.container.livenessProbe) == probe_handler(c.container.readinessProbe)
 	res := k8s.result(
 		"CLK-REL-002", input, sprintf("%s.livenessProbe", [c.path]),
-		sprintf("container %q livenessProbe is identical to its readinessProbe; a failing dependency would restart the pod, use a separate liveness check", [c.name]),
+		sprintf("container %q livenessProbe uses the same handler as its readinessProbe (timings aside); a failing dependency would restart the pod, use a separate liveness check", [c.name]),
 	)
 }
 
 # maxUnavailable of a rolling update allows some pods to stay available.
-max_unavailable_ok(mu, _) if mu == 0
-
-max_unavailable_ok(mu, _) if mu == "0%"
-
-max_unavailable_ok(mu, obj) if {
-	is_number(mu)
-	obj.spec.replicas > mu
-}
-
-max_unavailable_ok(mu, obj) if {
-	is_string(mu)
-	endswith(mu, "%")
-	pct := to_number(trim_suffix(mu, "%"))
-	pct < 100
-	obj.spec.replicas > 1
-	floor((obj.spec.replicas * pct) / 100) < obj.spec.replicas
-}
+max_unavailable_ok(mu, obj) if k8s.max_unavailable_leaves_pods(mu, obj.spec.replicas)
 
 # METADATA
 # title: Deployment rolls out with RollingUpdate and maxUnavailable 0 (or below replicas)
@@ -99,8 +86,10 @@ deny_clk_rel_003 contains res if {
 	)
 }
 
+# Without spec.replicas (scaled by an HPA) the count is judged in package combine.
 deny_clk_rel_003 contains res if {
 	input.kind == "Deployment"
+	k8s.has_field(input.spec, "replicas")
 	object.get(input.spec, ["strategy", "type"], "RollingUpdate") == "RollingUpdate"
 	mu := input.spec.strategy.rollingUpdate.maxUnavailable
 	not max_unavailable_ok(mu, input)
@@ -221,19 +210,11 @@ warn_clk_rel_007 contains res if {
 	input.kind in {"Deployment", "StatefulSet"}
 	input.spec.replicas > 1
 	spec := k8s.input_pod_spec
-	not spreads(spec)
+	not k8s.spreads(spec)
 	res := k8s.result(
 		"CLK-REL-007", input, sprintf("%s.topologySpreadConstraints", [k8s.pod_spec_path(input)]),
 		sprintf("%v replicas may land on one node; add topologySpreadConstraints or a hostname podAntiAffinity", [input.spec.replicas]),
 	)
-}
-
-spreads(spec) if count(object.get(spec, "topologySpreadConstraints", [])) > 0
-
-spreads(spec) if {
-	some kind in ["requiredDuringSchedulingIgnoredDuringExecution", "preferredDuringSchedulingIgnoredDuringExecution"]
-	some term in object.get(spec, ["affinity", "podAntiAffinity", kind], [])
-	object.get(term, ["podAffinityTerm", "topologyKey"], object.get(term, "topologyKey", "")) == "kubernetes.io/hostname"
 }
 
 # METADATA
