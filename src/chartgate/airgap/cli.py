@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+from pathlib import Path
 
 from chartgate.airgap.cluster import DEFAULT_NAME
 
@@ -18,13 +20,30 @@ def _airgap(args: argparse.Namespace) -> int:
 def _cluster(args: argparse.Namespace) -> int:
     from chartgate.airgap import cluster, images
 
-    if args.cluster_cmd == "up":
-        load = list(args.load or [])
-        if not args.no_postgres:
-            load.insert(0, images.postgres_tag())
-        kubeconfig = cluster.up(args.name, image=args.image, load=load, recreate=args.recreate)
-        print(kubeconfig)
+    if args.cluster_cmd == "up" and args.background:
+        from chartgate.airgap import background
+
+        job = background.start(args.name, _up_args(args))
+        print(f"creating kind cluster {args.name!r} in the background (log: {job.log}); "
+              f"`chartgate cluster wait --name {args.name}` joins it")
         return 0
+    if args.cluster_cmd == "up":
+        rc = 1
+        try:
+            load = list(args.load or [])
+            if not args.no_postgres:
+                load.insert(0, images.postgres_tag())
+            kubeconfig = cluster.up(args.name, image=args.image, load=load, recreate=args.recreate)
+            print(kubeconfig)
+            rc = 0
+        finally:
+            if args.status_file:
+                from chartgate.airgap import background
+
+                background.write_status(Path(args.status_file), rc)
+        return rc
+    if args.cluster_cmd == "wait":
+        return _wait(args.name, args.timeout)
     if args.cluster_cmd == "down":
         left = cluster.down(args.name)
         rest = {k: v for k, v in left.items() if v}
@@ -37,6 +56,30 @@ def _cluster(args: argparse.Namespace) -> int:
         print(cluster.kubeconfig_path(args.name))
         return 0
     return 2
+
+
+def _up_args(args: argparse.Namespace) -> list[str]:
+    """The foreground ``cluster up`` arguments equivalent to ``args`` (without --background)."""
+    out = [f"--load={ref}" for ref in args.load or []]
+    if args.image:
+        out.append(f"--image={args.image}")
+    out += [flag for flag, on in (("--no-postgres", args.no_postgres), ("--recreate", args.recreate)) if on]
+    return out
+
+
+def _wait(name: str, timeout: float) -> int:
+    from chartgate.airgap import background
+
+    try:
+        rc, log = background.wait(name, timeout)
+    except (FileNotFoundError, TimeoutError) as exc:
+        print(f"chartgate: {exc}", file=sys.stderr)
+        return 1
+    sys.stdout.write(log)
+    if rc:
+        print(f"chartgate: creating kind cluster {name!r} failed (exit {rc}; its log is above)",
+              file=sys.stderr)
+    return rc
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -59,6 +102,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     cu.add_argument("--no-postgres", action="store_true", help="do not load the PostgreSQL image "
                     "(the air-gapped node image has it preloaded anyway)")
     cu.add_argument("--recreate", action="store_true", help="delete an existing cluster first")
+    cu.add_argument("--background", action="store_true",
+                    help="create it in a detached process and return at once (build images "
+                         "meanwhile); `chartgate cluster wait` joins it")
+    cu.add_argument("--status-file", help=argparse.SUPPRESS)  # written by a background `up`
+    cw = csub.add_parser("wait", help="wait for a `cluster up --background` to finish; print its "
+                                      "log; exit with its exit code")
+    cw.add_argument("--name", default=default_name)
+    cw.add_argument("--timeout", type=float, default=900, help="seconds (default 900)")
     cd = csub.add_parser("down", help="delete the cluster; fail if anything is left behind")
     cd.add_argument("--name", default=default_name)
     ck = csub.add_parser("kubeconfig", help="print the cluster's kubeconfig path")
