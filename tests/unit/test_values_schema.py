@@ -139,3 +139,32 @@ def test_merged_values_and_origin(chart: Path) -> None:
     assert origin(sources, ["a", "c"]) == "v.yaml"
     assert origin(sources, ["a", "b"]) == "values.yaml"
     assert origin(sources, ["a", "zz"]) == "v.yaml"  # nearest parent set last
+
+
+def test_a_successful_render_is_not_validated_again(chart: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Helm validated the values of every render that succeeded; without ``format`` in the
+    schema this validator would find nothing more, so it does not run at all."""
+    from chartgate.manifests import parse
+    from chartgate.stages import values_schema
+
+    calls: list[Any] = []
+    monkeypatch.setattr(values_schema, "validate_values", lambda *a: calls.append(a) or [])
+    schema = {k: v for k, v in SCHEMA.items()}
+    schema["properties"] = {k: v for k, v in SCHEMA["properties"].items() if k != "ingress"}
+    (chart / "values.schema.json").write_text(json.dumps(schema))
+    (chart / "values.yaml").write_text("deployment:\n  replicas: 1\n")
+    ok = Rendered(scenario(chart), parse("kind: ConfigMap\n"), None, 0.0, False)
+    stage = ValuesSchemaStage()
+    stage.prepare({"s": ok})
+    assert stage.check(ok) == [] and calls == []
+    # a failed render is validated (to name the key and the file)
+    stage.check(Rendered(scenario(chart), None, "values don't meet the schema", 0.0, False))
+    assert len(calls) == 1
+
+
+def test_a_schema_with_format_is_still_validated(chart: Path) -> None:
+    from chartgate.manifests import parse
+
+    bad = scenario(chart, values={"ingress": {"loadBalancerIP": "not-an-ip"}})
+    (f,) = ValuesSchemaStage().check(Rendered(bad, parse("kind: ConfigMap\n"), None, 0.0, False))
+    assert f.path == "ingress.loadBalancerIP"

@@ -163,6 +163,7 @@ class ValuesSchemaStage:
 
     def __init__(self, result_cache: bool = False) -> None:
         self._schemas: dict[Path, dict[str, Any] | None] = {}
+        self._formats: dict[Path, bool] = {}  # chart → its schema uses `format`
         self.result_cache = result_cache  # the gate turns it on (CHARTGATE_RESULT_CACHE=0: off)
         self._disk: dict[Path, ResultCache] = {}
 
@@ -178,13 +179,32 @@ class ValuesSchemaStage:
         """Validate every scenario's values now (earlier runs' results come from disk)
         and persist new results; ``check`` then reads them."""
         for r in rendered.values():
-            if r.ok and r.scenario.wants(self.name):
+            if r.ok and r.scenario.wants(self.name) and not self.helm_validated(r):
                 self.check_scenario(r.scenario)
         for disk in self._disk.values():
             disk.save()
 
     def check(self, rendered: Rendered) -> list[Finding]:
+        if self.helm_validated(rendered):
+            return []
         return self.check_scenario(rendered.scenario)
+
+    def helm_validated(self, rendered: Rendered) -> bool:
+        """The render succeeded, so Helm has validated exactly these merged values against
+        this schema already (it refuses to render otherwise): nothing to find. Only when
+        the schema uses ``format`` does this validator check more than Helm's (it asserts
+        formats), so then the values are validated here too."""
+        if not rendered.ok or rendered.manifests is None:
+            return False
+        chart = rendered.scenario.chart
+        if chart not in self._schemas:
+            self._schemas[chart] = load_schema(chart)
+        schema = self._schemas[chart]
+        if schema is None:
+            return False  # check_scenario reports the missing schema
+        if chart not in self._formats:
+            self._formats[chart] = '"format"' in json.dumps(schema)
+        return not self._formats[chart]
 
     def check_scenario(self, scenario: Scenario) -> list[Finding]:
         """Values validation needs no render: it works on the scenario alone."""
