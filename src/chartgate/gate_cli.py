@@ -1,6 +1,9 @@
-"""`chartgate check` (the whole static gate outside pytest; with ``--base REF`` also the
-upgrade stage against that chart) and `chartgate gate --base REF` (chart-testing style: a
-changed chart needs a version bump, then the gate runs, upgrade stage included)."""
+"""`chartgate check PATH` (the whole static gate outside pytest, :mod:`chartgate.check`: a
+chart or every chart under a directory, with its defaults, ci/*-values.yaml, scenario files
+and helm-unittest suites; ``--changed``/``--shard`` for monorepos and CI matrices; with
+``--base REF`` also the upgrade stage against that chart), `chartgate gate --base REF`
+(chart-testing style: a changed chart needs a version bump, then the gate runs, upgrade
+stage included) and `chartgate report merge` (the shards' reports joined into one)."""
 
 from __future__ import annotations
 
