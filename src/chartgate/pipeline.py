@@ -9,6 +9,7 @@ import dataclasses
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from chartgate.tools.helm import Helm
 from chartgate.util.ci import in_ci
 
 STATIC_STAGES = ("render", "assertions", "k8s-schema", "values-schema", "snapshot")
+BACKGROUND_STAGES = ("policy",)  # prepared concurrently with the others (they wait on a server)
 
 
 @dataclass
@@ -152,11 +154,22 @@ class Gate:
             stage.set_base(self._base.path, self._base.label,
                            {s.name: (pending[base[s.name].name] if s.name in base else None)
                             for s in self.scenarios})
-        for name, stage in self.stages.items():
-            t1 = time.perf_counter()
-            stage.prepare(self.rendered)
-            self.log(f"stage {name}: prepared in {time.perf_counter() - t1:.2f}s")
+        # The policy stage mostly waits for OPA (another process) to evaluate the batch:
+        # it prepares in a thread while the Python stages prepare here.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartgate-stage") as pool:
+            waiting = [pool.submit(self._prepare_stage, n, s) for n, s in self.stages.items()
+                       if n in BACKGROUND_STAGES]
+            for name, stage in self.stages.items():
+                if name not in BACKGROUND_STAGES:
+                    self._prepare_stage(name, stage)
+            for f in waiting:
+                f.result()
         self._prepared = True
+
+    def _prepare_stage(self, name: str, stage: Stage) -> None:
+        t1 = time.perf_counter()
+        stage.prepare(self.rendered)
+        self.log(f"stage {name}: prepared in {time.perf_counter() - t1:.2f}s")
 
     def _base_scenarios(self) -> dict[str, Scenario]:
         """Each scenario that runs the upgrade stage, aimed at the base chart (same values,
