@@ -59,7 +59,6 @@ T = TypeVar("T")
 # "Captured stdout …": pytest's JUnit XML puts such sections into <system-out>, so the
 # diagnostics reach CI's test report as well as the terminal.
 DIAG_SECTION = "Captured stdout kubernetes diagnostics"
-LOADGEN_SOURCE = Path(__file__).parent / "files" / "loadgen"
 
 
 @dataclass(frozen=True)
@@ -211,7 +210,7 @@ def local_images(e2e_settings: Settings, e2e_kubeconfig: str) -> LocalImages:
 @pytest.fixture(scope="session")
 def loadgen_image(local_images: LocalImages) -> str:
     """The request loop's image, built from the Go source shipped with chartgate."""
-    return local_images.provide("load generator image", lambda: build_loadgen(LOADGEN_SOURCE),
+    return local_images.provide("load generator image", build_loadgen,
                                 lambda tag: [tag])
 
 
