@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
+import yaml
 
 from chartgate.cli import main
 
@@ -204,3 +206,16 @@ def test_scenario_dir_defaults_and_the_command_line_wins(capsys: pytest.CaptureF
     (scenarios / "_defaults.yaml").write_text("releases: demo\n")
     rc, out, _ = _check(capsys, *argv)
     assert rc == 2 and "_defaults.yaml: unknown key(s) releases" in out
+
+
+def test_vendored_subchart_archive_matches_its_source() -> None:
+    """tests/charts/with-tgz-dep/charts/greeter-0.1.0.tgz is `helm package` of the file://
+    subchart's source: the two fixtures stay the same chart."""
+    source = CHARTS / "with-local-dep" / "deps" / "greeter"
+    with tarfile.open(CHARTS / "with-tgz-dep" / "charts" / "greeter-0.1.0.tgz") as tar:
+        packed = {m.name.split("/", 1)[1]: tar.extractfile(m).read().decode()  # type: ignore[union-attr]
+                  for m in tar.getmembers() if m.isfile()}
+    files = {f.relative_to(source).as_posix(): f.read_text() for f in source.rglob("*") if f.is_file()}
+    # helm package writes Chart.yaml back in its own layout: compare what it says
+    assert yaml.safe_load(packed.pop("Chart.yaml")) == yaml.safe_load(files.pop("Chart.yaml"))
+    assert packed == files
