@@ -137,7 +137,14 @@ class Gate:
                 warm_up()
         t0 = time.perf_counter()
         base = self._base_scenarios()
-        self.rendered = self.renderer.render_all(self.scenarios)
+        # stages that can start on each render as it arrives (observe) work while the
+        # renderer is still busy with the next ones
+        observers = [ob for ob in (getattr(st, "observe", None) for st in self.stages.values()) if ob]
+        self.rendered = {}
+        for name, future in self.renderer.submit_all(self.scenarios).items():
+            self.rendered[name] = future.result()
+            for observe in observers:
+                observe(self.rendered[name])
         hits = sum(r.cache_hit for r in self.rendered.values())
         self.log(f"rendered {len(self.rendered)} scenarios"
                  f" in {time.perf_counter() - t0:.2f}s ({hits} from cache, {self.renderer.renders} renders)")

@@ -254,6 +254,7 @@ class K8sSchemaStage:
         self.validated = 0  # documents validated (cache misses), for benchmarks
         self.result_cache = result_cache  # the gate turns it on (CHARTGATE_RESULT_CACHE=0: off)
         self._disk: dict[Path, ResultCache] = {}
+        self._observed: set[int] = set()  # id() of the manifest sets observe() has validated
 
     def _disk_cache(self, directory: Path) -> ResultCache:
         """Results of built-in kinds persisted across runs, per schema tree."""
@@ -264,18 +265,25 @@ class K8sSchemaStage:
                 STAGE, salt, enabled_=bool(self.result_cache) and results_enabled())
         return self._disk[directory]
 
+    def observe(self, r: Rendered) -> None:
+        """Validate the distinct documents of one render (the gate calls this as each
+        render arrives, while the renderer works on the next ones)."""
+        if r.manifests is None or not r.scenario.wants(self.name) or id(r.manifests) in self._observed:
+            return
+        self._observed.add(id(r.manifests))
+        version = resolve_version(self.kube_version or r.scenario.args.kube_version, self.root)
+        for doc in r.manifests:
+            if doc.api_version and doc.kind and doc.kind != "CustomResourceDefinition":
+                self.validate(doc, version, r.scenario.name)
+        if r.manifests.raw:
+            self._duplicate_keys(r.manifests.raw)
+
     def prepare(self, rendered: Mapping[str, Rendered]) -> None:
         """Validate every distinct document of the run once (results from earlier runs are
         reused from disk), so ``check`` only assembles findings; then persist new results."""
         for r in rendered.values():
-            if r.manifests is None or not r.scenario.wants(self.name):
-                continue
-            version = resolve_version(self.kube_version or r.scenario.args.kube_version, self.root)
-            for doc in r.manifests:
-                if doc.api_version and doc.kind and doc.kind != "CustomResourceDefinition":
-                    self.validate(doc, version, r.scenario.name)
-            if r.manifests.raw:
-                self._duplicate_keys(r.manifests.raw)
+            self.observe(r)
+        self._observed.clear()
         for disk in self._disk.values():
             disk.save()
 
