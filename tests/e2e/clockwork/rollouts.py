@@ -1,6 +1,6 @@
 """What the rollout scenarios (e, f, i) share: a two-replica dev release per test file, each in
 its own namespace (so pytest-xdist's ``--dist loadfile`` runs them side by side), and the
-bounded in-cluster request loop (``tests/e2e/loadgen``, :mod:`chartgate.e2e.loadgen`) around a
+bounded in-cluster request loop (:mod:`chartgate.e2e.loadgen`) around a
 change.
 
 The loop is a Job whose workers keep their connections alive, GET ``/api/health`` and POST a new

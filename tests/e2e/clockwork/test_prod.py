@@ -38,7 +38,7 @@ production), so there is no PostgreSQL policy to probe; the server pods reach it
 their egress policy (the ``/32`` on port 5432) while policies are enforced — the HPA's new
 pods become Ready only by answering ``/api/health``, which pings the database. (The
 ``pre-install`` migration Job runs before the release's NetworkPolicies exist.) Probes are
-the stage's load generator (tests/e2e/loadgen) as one-off Jobs, bounded in requests, time
+the stage's load generator (chartgate.e2e.loadgen.RequestLoop) as one-off Jobs, bounded in requests, time
 and warm-up.
 """
 
