@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import importlib.resources
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,20 +176,23 @@ class PolicyEngine:
         for key, (_, doc) in zip(doc_keys, flat, strict=True):
             if key not in todo and key not in cache:
                 todo[key] = doc.body
-        if todo:
-            for key, ev in zip(todo, self.evaluator().evaluate(self.namespace, list(todo.values())),
-                               strict=True):
-                cache.put(key, ev)
-        for key, (label, doc) in zip(doc_keys, flat, strict=True):
-            out[label].hits.extend(_hits_for_doc(cache.get(key), doc, self.namespace))
         set_keys = [f"combine|{label}|" + body_key([d.body for d in sets[label]]) for label in labels]
         missing = [i for i, key in enumerate(set_keys) if key not in cache]
-        if missing:
-            combined = self.evaluator().evaluate_combined(
-                self.combine_namespace, [[d.body for d in sets[labels[i]]] for i in missing],
-                paths=[f"{labels[i]}.yaml" for i in missing])
-            for i, ev in zip(missing, combined, strict=True):
-                cache.put(set_keys[i], ev)
+        # the two passes are independent: OPA evaluates them at the same time, on two cores
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartgate-policy") as pool:
+            combining = pool.submit(
+                self.evaluator().evaluate_combined, self.combine_namespace,
+                [[d.body for d in sets[labels[i]]] for i in missing],
+                paths=[f"{labels[i]}.yaml" for i in missing]) if missing else None
+            if todo:
+                for key, ev in zip(todo, self.evaluator().evaluate(self.namespace, list(todo.values())),
+                                   strict=True):
+                    cache.put(key, ev)
+            combined = combining.result() if combining is not None else []
+        for key, (label, doc) in zip(doc_keys, flat, strict=True):
+            out[label].hits.extend(_hits_for_doc(cache.get(key), doc, self.namespace))
+        for i, ev in zip(missing, combined, strict=True):
+            cache.put(set_keys[i], ev)
         for label, key in zip(labels, set_keys, strict=True):
             out[label].hits.extend(_hit_for_set(r, sets[label], self.combine_namespace)
                                    for r in cache.get(key).results)
