@@ -8,6 +8,7 @@ in ``[tool.pytest.ini_options]`` (``chartgate_chart``, ``chartgate_scenarios``,
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -169,14 +170,22 @@ class UnittestItem(pytest.Item):
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
+        from chartgate.charts import ChartDefaults
+        from chartgate.check import dir_defaults
+
         gate = gate_for(self.config)
         gc = gate.config
-        defaults = Defaults(chart=gc.chart, release=gc.release, namespace=gc.namespace,
-                            kube_version=gc.kube_version)
-        try:
+        try:  # the scenario directory's _defaults.yaml, as `chartgate check --scenarios` reads it
+            d = dir_defaults(gc.scenarios, ChartDefaults(release=gc.release, namespace=gc.namespace,
+                                                         kube_version=gc.kube_version))
+            defaults = Defaults(chart=gc.chart, release=d.release, namespace=d.namespace,
+                                kube_version=d.kube_version)
             scenarios = load_file(self.path, defaults)
         except ScenarioError as exc:
             raise self.CollectError(str(exc)) from exc
+        if d.api_versions:
+            scenarios = [dataclasses.replace(sc, args=dataclasses.replace(
+                sc.args, api_versions=(*sc.args.api_versions, *d.api_versions))) for sc in scenarios]
         for sc in scenarios:
             for stage in gc.stages:
                 if stage == "render" or sc.wants(stage):

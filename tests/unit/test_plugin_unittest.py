@@ -1,6 +1,7 @@
-"""The plugin's unittest stage: each helm-unittest test of the configured chart is a pytest
-item (collected beside the scenario items, though the suites live in the chart), its
-result goes to the same SARIF/JSON report, and a failure shows helm-unittest's message."""
+"""The plugin on charts other than clockwork: with the unittest stage each helm-unittest
+test of the configured chart is a pytest item (collected beside the scenario items, though
+the suites live in the chart), its result goes to the same SARIF/JSON report and a failure
+shows helm-unittest's message; a scenario directory's _defaults.yaml applies."""
 
 from __future__ import annotations
 
@@ -55,3 +56,17 @@ def test_a_failing_test_shows_helm_unittests_message(pytester: pytest.Pytester) 
     result.stdout.fnmatch_lines(["*helm-unittest test 'runs one replica by default' of suite 'deployment'*",
                                  "*asserts[[]0[]] `equal` fail*", "*Path:spec.replicas*",
                                  "*Expected to equal:*"])
+
+
+def test_scenario_dir_defaults_apply_to_the_plugins_items(pytester: pytest.Pytester) -> None:
+    """A scenario directory's _defaults.yaml is read by the plugin as by `chartgate check`."""
+    tiny = Path(__file__).resolve().parent / "fixtures" / "tiny-chart"
+    pytester.makeini(f"[pytest]\nchartgate_chart = {tiny}\nchartgate_scenarios = scenarios\n"
+                     "chartgate_stages = render,assertions\n")
+    d = pytester.mkdir("scenarios")
+    (d / "_defaults.yaml").write_text("release: fromdefaults\n")
+    (d / "one.yaml").write_text("expect: {present: [Deployment/fromdefaults-web]}\n")
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    (d / "_defaults.yaml").write_text("release: [not, a, name]\nbogus: 1\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(["*_defaults.yaml: unknown key(s) bogus*"])
