@@ -116,7 +116,9 @@ class Gate:
     def load(self) -> list[Scenario]:
         defaults = Defaults(chart=self.config.chart.resolve(), release=self.config.release,
                             namespace=self.config.namespace, kube_version=self.config.kube_version)
-        self.scenarios = load_dir(self.config.scenarios, defaults)
+        from chartgate import scenario_cache
+
+        self.scenarios = scenario_cache.load(self.config.scenarios, defaults, use_cache=self.config.use_cache)
         self.log(f"{len(self.scenarios)} scenarios from {self.config.scenarios}")
         return self.scenarios
 
