@@ -21,8 +21,10 @@ charts into CI shards.
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tarfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +247,7 @@ def render_path(chart: Chart, helm: Helm | None = None) -> Path:
     dest = cache.subdir("charts") / h.hexdigest()[:24] / chart.path.name
     if (dest / ".chartgate-complete").is_file():
         return dest
-    tmp = dest.parent / f".{chart.path.name}.partial"
+    tmp = dest.parent / f".{chart.path.name}.{os.getpid()}.{threading.get_ident()}.partial"
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(chart.path, tmp, symlinks=True)
     raw = yaml.safe_load((tmp / "Chart.yaml").read_text())
@@ -256,8 +258,17 @@ def render_path(chart: Chart, helm: Helm | None = None) -> Path:
     (tmp / "Chart.lock").unlink(missing_ok=True)  # its digest is of the original Chart.yaml
     (helm or Helm()).dependency_build(tmp)
     (tmp / ".chartgate-complete").write_text(str(chart.path) + "\n")
-    shutil.rmtree(dest, ignore_errors=True)
-    tmp.replace(dest)
+    # another process may have finished the same copy meanwhile (and may be reading it)
+    if (dest / ".chartgate-complete").is_file():
+        shutil.rmtree(tmp, ignore_errors=True)
+        return dest
+    shutil.rmtree(dest, ignore_errors=True)  # an unfinished copy
+    try:
+        tmp.replace(dest)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (dest / ".chartgate-complete").is_file():
+            raise
     return dest
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from chartgate.charts import Chart, ChartError, find_charts, label, missing_dependencies, render_path
+from chartgate.tools.helm import Helm
 
 CHARTS = Path(__file__).resolve().parents[1] / "charts"
 
@@ -19,17 +20,20 @@ def _chart(path: Path, name: str, extra: str = "") -> Path:
     return path
 
 
-def test_file_dependency_is_built_once_in_a_copy(tmp_path: Path) -> None:
+def test_file_dependency_is_built_once_in_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    helm = Helm()  # the pinned binary from the real cache; the copies go to an empty one
+    monkeypatch.setenv("CHARTGATE_CACHE", str(tmp_path / "cache"))
     chart = tmp_path / "with-local-dep"
     shutil.copytree(CHARTS / "with-local-dep", chart)
-    values = chart / "values.yaml"
-    values.write_text(values.read_text() + f"# unique to {tmp_path.name}: a new cache copy\n")
     c = Chart.load(chart)
     assert [d.name for d in missing_dependencies(c)] == ["greeter"]
-    copy = render_path(c)
-    assert copy != chart and (copy / "charts" / "greeter-0.1.0.tgz").is_file()
+    copy = render_path(c, helm)
+    assert copy.is_relative_to(tmp_path / "cache") and (copy / "charts" / "greeter-0.1.0.tgz").is_file()
     assert not (chart / "charts").exists() and not (chart / "Chart.lock").exists()
-    assert render_path(c) == copy  # built once
+    stamp = (copy / ".chartgate-complete").stat().st_mtime_ns
+    assert render_path(c, helm) == copy  # built once
+    assert (copy / ".chartgate-complete").stat().st_mtime_ns == stamp
+    assert not list(copy.parent.glob(".*partial"))
     assert missing_dependencies(Chart.load(copy)) == []
 
 

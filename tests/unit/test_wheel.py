@@ -64,8 +64,11 @@ def _dependencies(wheel: Path, env: dict[str, str]) -> Path:
         _run([str(tmp / "bin" / "pip"), "install", "--quiet", str(wheel)], done.parent, env, 1800)
         _run([str(tmp / "bin" / "pip"), "uninstall", "--quiet", "--yes", "chartgate"], done.parent, env, 300)
         (tmp / ".complete").write_text("\n".join(_requirements(wheel)) + "\n")
-        shutil.rmtree(done, ignore_errors=True)
-        tmp.replace(done)
+        if (done / ".complete").is_file():  # another run finished first (and may be using it)
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            shutil.rmtree(done, ignore_errors=True)
+            tmp.replace(done)
     return _site_packages(done)
 
 
