@@ -49,7 +49,7 @@ def test_wait_reports_a_failed_creation() -> None:
 def test_a_process_that_dies_without_status_is_a_failure() -> None:
     _fake_job("died", "import os; os._exit(9)")
     rc, log = background.wait("died", timeout=30)
-    assert rc == 1 and "ended without a status" in log
+    assert rc == 1 and "ended without an exit code" in log
 
 
 def test_wait_gives_up_at_its_deadline_naming_the_log() -> None:
@@ -80,7 +80,7 @@ def test_foreground_up_writes_its_status_even_when_it_fails(monkeypatch: pytest.
                               no_postgres=True, recreate=False, status_file=str(status))
     with pytest.raises(RuntimeError):
         cli._cluster(args)
-    assert json.loads(status.read_text()) == {"returncode": 1}
+    assert json.loads(status.read_text()) == {"phase": "done", "returncode": 1}
 
 
 def test_background_up_passes_the_same_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -91,3 +91,38 @@ def test_background_up_passes_the_same_arguments(monkeypatch: pytest.MonkeyPatch
                               load=["app:1"], no_postgres=False, recreate=True, status_file=None)
     assert cli._cluster(args) == 0
     assert started == [("c", ["--load=app:1", "--image=stock", "--recreate"])]
+
+
+def test_wait_created_returns_once_the_node_runs() -> None:
+    job = background.Job("boot")
+    script = (f"import time; open({str(job.status)!r}, 'w').write('{{\"phase\": \"created\"}}'); "
+              "time.sleep(30)")
+    _fake_job("boot", script)
+    try:
+        rc, _ = background.wait("boot", timeout=20, created=True)
+        assert rc == 0
+        with pytest.raises(TimeoutError):
+            background.wait("boot", timeout=1)  # the full wait still waits for the end
+    finally:
+        import os
+        import signal
+
+        os.kill(int(job.pid_file.read_text()), signal.SIGKILL)
+
+
+def test_foreground_up_records_the_created_phase(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    status = tmp_path / "status.json"
+    phases: list[dict] = []
+
+    def fake_up(*a: object, on_created: object = None, **kw: object) -> Path:
+        assert callable(on_created)
+        on_created()
+        phases.append(json.loads(status.read_text()))
+        return tmp_path / "kubeconfig"
+
+    monkeypatch.setattr(cluster, "up", fake_up)
+    args = argparse.Namespace(cluster_cmd="up", background=False, name="c", image=None, load=[],
+                              no_postgres=True, recreate=False, status_file=str(status))
+    assert cli._cluster(args) == 0
+    assert phases == [{"phase": "created"}]
+    assert json.loads(status.read_text()) == {"phase": "done", "returncode": 0}

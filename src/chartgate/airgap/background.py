@@ -7,8 +7,10 @@ other because its steps are sequential — ``up --background`` returns at once, 
 until the cluster is ready (or reports why it is not), printing the creation's log either way.
 
 The detached process is ``chartgate cluster up`` itself, started with ``--status-file``: it
-writes its exit code there when it ends, so ``wait`` (another process, not its parent) knows
-how it ended; a process that died without writing it counts as failed.
+records there when the node runs (phase ``created``: images can be ``kind load``ed from then
+on, while it still waits for the node and the system pods) and its exit code when it ends, so
+``wait`` (another process, not its parent) knows how far it got and how it ended; a process
+that died without an exit code counts as failed.
 """
 
 from __future__ import annotations
@@ -60,7 +62,18 @@ def start(name: str, up_args: list[str]) -> Job:
 
 
 def write_status(path: Path, returncode: int) -> None:
-    atomic_write(path, json.dumps({"returncode": returncode}))
+    atomic_write(path, json.dumps({"phase": "done", "returncode": returncode}))
+
+
+def write_created(path: Path) -> None:
+    atomic_write(path, json.dumps({"phase": "created"}))
+
+
+def _status(job: Job) -> dict:
+    try:
+        return dict(json.loads(job.status.read_text()))
+    except (OSError, ValueError):
+        return {}
 
 
 def _alive(pid: int) -> bool:
@@ -77,11 +90,12 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def wait(name: str, timeout: float) -> tuple[int, str]:
-    """Block until the background ``cluster up`` of ``name`` ends (at most ``timeout``
-    seconds); return its exit code and log. 1 when it died without a status; raises
-    ``TimeoutError`` naming the log when it is still running at the deadline, and
-    ``FileNotFoundError`` when no background creation of ``name`` was started."""
+def wait(name: str, timeout: float, created: bool = False) -> tuple[int, str]:
+    """Block until the background ``cluster up`` of ``name`` ends — or, with ``created``,
+    until its node runs — (at most ``timeout`` seconds); return its exit code (0 for a
+    created node still being waited on) and its log so far. 1 when it died without an exit
+    code; raises ``TimeoutError`` naming the log when it is still running at the deadline,
+    and ``FileNotFoundError`` when no background creation of ``name`` was started."""
     job = Job(name)
     if not job.pid_file.exists():
         raise FileNotFoundError(f"no background `chartgate cluster up --name {name}` was started "
@@ -89,13 +103,17 @@ def wait(name: str, timeout: float) -> tuple[int, str]:
     pid = int(job.pid_file.read_text())
 
     def ended() -> tuple[bool, str]:
-        return job.status.exists() or not _alive(pid), ""
+        status = _status(job)
+        return "returncode" in status or (created and bool(status)) or not _alive(pid), ""
 
     done, _, _ = poll_until(ended, timeout=timeout, interval=0.5)
+    status = _status(job)  # read before the log: the log is then at least as far as the status
     log = job.log.read_text(errors="replace") if job.log.exists() else ""
     if not done:
         raise TimeoutError(f"cluster {name!r} is still being created after {timeout:.0f}s "
                            f"(pid {pid}, log {job.log})")
-    if not job.status.exists():
-        return 1, log + f"\n(the background `cluster up` (pid {pid}) ended without a status)\n"
-    return int(json.loads(job.status.read_text())["returncode"]), log
+    if "returncode" in status:
+        return int(status["returncode"]), log
+    if created and status.get("phase") == "created":
+        return 0, log
+    return 1, log + f"\n(the background `cluster up` (pid {pid}) ended without an exit code)\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -18,11 +19,9 @@ def _airgap(args: argparse.Namespace) -> int:
 
 
 def _cluster(args: argparse.Namespace) -> int:
-    from chartgate.airgap import cluster, images
+    from chartgate.airgap import background, cluster, images
 
     if args.cluster_cmd == "up" and args.background:
-        from chartgate.airgap import background
-
         job = background.start(args.name, _up_args(args))
         print(f"creating kind cluster {args.name!r} in the background (log: {job.log}); "
               f"`chartgate cluster wait --name {args.name}` joins it")
@@ -33,17 +32,19 @@ def _cluster(args: argparse.Namespace) -> int:
             load = list(args.load or [])
             if not args.no_postgres:
                 load.insert(0, images.postgres_tag())
-            kubeconfig = cluster.up(args.name, image=args.image, load=load, recreate=args.recreate)
+            on_created = None
+            if args.status_file:
+                on_created = functools.partial(background.write_created, Path(args.status_file))
+            kubeconfig = cluster.up(args.name, image=args.image, load=load, recreate=args.recreate,
+                                    on_created=on_created)
             print(kubeconfig)
             rc = 0
         finally:
             if args.status_file:
-                from chartgate.airgap import background
-
                 background.write_status(Path(args.status_file), rc)
         return rc
     if args.cluster_cmd == "wait":
-        return _wait(args.name, args.timeout)
+        return _wait(args.name, args.timeout, args.created)
     if args.cluster_cmd == "down":
         left = cluster.down(args.name)
         rest = {k: v for k, v in left.items() if v}
@@ -67,14 +68,18 @@ def _up_args(args: argparse.Namespace) -> list[str]:
     return out
 
 
-def _wait(name: str, timeout: float) -> int:
+def _wait(name: str, timeout: float, created: bool) -> int:
     from chartgate.airgap import background
 
     try:
-        rc, log = background.wait(name, timeout)
+        rc, log = background.wait(name, timeout, created=created)
     except (FileNotFoundError, TimeoutError) as exc:
         print(f"chartgate: {exc}", file=sys.stderr)
         return 1
+    if created and not rc:
+        print(f"kind cluster {name!r}: the node runs (still waiting for it and the system pods "
+              f"in the background; `chartgate cluster wait --name {name}` joins)")
+        return 0
     sys.stdout.write(log)
     if rc:
         print(f"chartgate: creating kind cluster {name!r} failed (exit {rc}; its log is above)",
@@ -110,6 +115,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                       "log; exit with its exit code")
     cw.add_argument("--name", default=default_name)
     cw.add_argument("--timeout", type=float, default=900, help="seconds (default 900)")
+    cw.add_argument("--created", action="store_true",
+                    help="return once the node runs (images can be `kind load`ed while it still "
+                         "waits for the node and the system pods); a later `wait` joins the rest")
     cd = csub.add_parser("down", help="delete the cluster; fail if anything is left behind")
     cd.add_argument("--name", default=default_name)
     ck = csub.add_parser("kubeconfig", help="print the cluster's kubeconfig path")

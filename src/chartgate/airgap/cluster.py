@@ -64,8 +64,10 @@ def exists(name: str = DEFAULT_NAME) -> bool:
 
 
 def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] = (),
-       recreate: bool = False) -> Path:
-    """Create the cluster (unless it exists), load ``load`` images; return its kubeconfig."""
+       recreate: bool = False, on_created: Callable[[], None] | None = None) -> Path:
+    """Create the cluster (unless it exists), load ``load`` images; return its kubeconfig.
+    ``on_created`` is called once the node runs (images can be loaded from then on), before
+    the waits for the node and the system pods."""
     from chartgate.airgap import engine
 
     progress = steps.Progress("cluster up")
@@ -107,6 +109,8 @@ def up(name: str = DEFAULT_NAME, image: str | None = None, load: Iterable[str] =
             finally:
                 if exists(name):
                     record_volumes(name)
+    if on_created:
+        on_created()
     # load first: the node's system pods start meanwhile, so the waits below mostly find them
     # ready (loading after them cost their whole start-up time on top)
     refs = [r for r in load if r and r not in preloaded(chosen)]
