@@ -30,7 +30,7 @@ from chartgate.charts import Chart, ChartDefaults, ChartError
 from chartgate.pipeline import Gate, GateConfig
 from chartgate.render import Rendered, Renderer
 from chartgate.report.model import Finding, Report, StageResult
-from chartgate.scenario import ALL_STAGES, Defaults, Scenario, ScenarioError, load_dir
+from chartgate.scenario import ALL_STAGES, Defaults, Scenario, ScenarioError, load_dir, load_file
 from chartgate.tools.helm import Helm
 
 UNITTEST = "unittest"
@@ -106,6 +106,13 @@ def dir_defaults(directory: Path, base: ChartDefaults) -> ChartDefaults:
                                api_versions=tuple(raw.get("apiVersions", base.api_versions)))
 
 
+def scenario_dir(path: Path) -> Path:
+    """The directory of ``--scenarios`` (a scenario directory, or one scenario file in it)."""
+    if not path.exists():
+        raise ScenarioError(f"--scenarios {path}: no such scenario file or directory")
+    return path if path.is_dir() else path.parent
+
+
 def _version_result(changed: charts.Changed, prefix: str, label: str) -> StageResult:
     problem = changed.problem()
     findings = [Finding(stage="chart-version", rule="version-bump", scenario=f"{prefix}Chart.yaml",
@@ -150,11 +157,12 @@ def plan(path: Path, opts: CheckOptions, helm: Helm | None = None,
         given: list[Scenario] = []
         defaults = opts.chart_defaults
         if opts.scenarios is not None:  # the command line wins over _defaults.yaml
-            defaults = dir_defaults(opts.scenarios, ChartDefaults())
+            defaults = dir_defaults(scenario_dir(opts.scenarios), ChartDefaults())
             defaults = dataclasses.replace(
                 defaults, kube_version=opts.chart_defaults.kube_version or defaults.kube_version,
                 api_versions=(*defaults.api_versions, *opts.chart_defaults.api_versions))
-            given = load_dir(opts.scenarios, Defaults(
+            load = load_dir if opts.scenarios.is_dir() else load_file
+            given = load(opts.scenarios, Defaults(
                 chart=chart.path, release=defaults.release, namespace=defaults.namespace,
                 kube_version=defaults.kube_version))
             if defaults.api_versions:
@@ -273,7 +281,8 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
         if not selected:
             continue
         head = plans[group[0]]
-        config = GateConfig(chart=head.chart.path, scenarios=opts.scenarios or head.chart.path, stages=stages,
+        where = scenario_dir(opts.scenarios) if opts.scenarios else head.chart.path
+        config = GateConfig(chart=head.chart.path, scenarios=where, stages=stages,
                             update_snapshots=opts.update_snapshots, helm_tool=opts.helm_tool,
                             use_cache=opts.use_cache, kube_version=opts.chart_defaults.kube_version,
                             fail_on_warn=opts.fail_on_warn, progress=opts.progress,

@@ -99,6 +99,8 @@ def _write_reports(args: argparse.Namespace, report: Report, chart: Path | None)
 
 
 def run_gate(args: argparse.Namespace) -> int:
+    if args.scenarios is None and Path(GATE_SCENARIOS).is_dir():
+        args.scenarios = GATE_SCENARIOS
     chart = Path(args.chart).resolve()
     repo = git.toplevel(chart)
     rel = chart.relative_to(repo).as_posix()
@@ -133,12 +135,15 @@ def run_gate(args: argparse.Namespace) -> int:
     return run_check(args)
 
 
-def _common(p: argparse.ArgumentParser, scenarios: str | None = "tests/scenarios") -> None:
+GATE_SCENARIOS = "tests/scenarios"  # gate's scenario directory when it exists and none is given
+
+
+def _common(p: argparse.ArgumentParser) -> None:
     from chartgate.check import DEFAULT_STAGES
 
-    p.add_argument("--scenarios", default=scenarios,
-                   help="scenario directory, besides the chart's defaults and ci/*-values.yaml"
-                        + (f" (default {scenarios})" if scenarios else ""))
+    p.add_argument("--scenarios",
+                   help="scenario directory (or one scenario file), besides the chart's defaults and "
+                        f"ci/*-values.yaml (gate: {GATE_SCENARIOS} when it exists)")
     p.add_argument("--stages", default=",".join(DEFAULT_STAGES),
                    help=f"comma-separated stages (default {','.join(DEFAULT_STAGES)}; add policy)")
     p.add_argument("--kube-version", help="Kubernetes version to render and validate for (like helm "
@@ -201,7 +206,7 @@ def register(sub: Any) -> None:
     c.add_argument("--no-upgrade", action="store_true",
                    help="with --changed: no upgrade stage (only the Chart.yaml version bump is checked)")
     c.add_argument("--shard", metavar="K/N", help="check only the K-th of N deterministic shares of the work")
-    _common(c, scenarios=None)
+    _common(c)
     c.set_defaults(func=run_check)
     g = sub.add_parser("gate", help="CI gate: require a Chart.yaml bump if the chart changed, then check")
     g.add_argument("chart", nargs="?", default="deploy/helm/clockwork")

@@ -219,3 +219,15 @@ def test_vendored_subchart_archive_matches_its_source() -> None:
     # helm package writes Chart.yaml back in its own layout: compare what it says
     assert yaml.safe_load(packed.pop("Chart.yaml")) == yaml.safe_load(files.pop("Chart.yaml"))
     assert packed == files
+
+
+def test_scenarios_may_be_one_file_and_must_exist(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    chart = _caps_chart(tmp_path)
+    one = tmp_path / "scenarios" / "named.yaml"
+    one.parent.mkdir()
+    one.write_text("release: named\nexpect: {present: [ConfigMap/named-caps]}\n")
+    rc, out, data = _check(capsys, str(chart), "--scenarios", str(one), "--stages", "render,assertions")
+    assert rc == 0, out
+    assert {r["scenario"] for r in data["results"]} == {"named"}  # it covers the chart defaults
+    rc, out, _ = _check(capsys, str(chart), "--scenarios", str(tmp_path / "typo"))
+    assert rc == 2 and "no such scenario file or directory" in out
