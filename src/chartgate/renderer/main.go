@@ -216,7 +216,7 @@ func runInstall(req request, client *action.Install, instrument func(chart.Chart
 	if err != nil {
 		return nil, err
 	}
-	chartRequested, err := loader.Load(cp)
+	chartRequested, err := loadChart(cp)
 	if err != nil {
 		return nil, err
 	}
