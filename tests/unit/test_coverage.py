@@ -113,7 +113,8 @@ def test_lcov_is_the_same_bytes_for_the_same_run(tmp_path: Path, clockwork_scena
 def test_files_are_well_formed(tmp_path: Path, clockwork_scenarios: list[Scenario]) -> None:
     (cov,) = _run(CLOCKWORK, clockwork_scenarios[:5], tmp_path)
     files = coverage.write(cov, tmp_path / "out")
-    assert sorted(f.name for f in files) == ["coverage.html", "coverage.lcov", "coverage.xml"]
+    assert sorted(f.name for f in files) == ["coverage.html", "coverage.lcov", "coverage.xml", "values.txt"]
+    assert "deployment.replicas" in (tmp_path / "out" / "values.txt").read_text()
     root = ET.parse(tmp_path / "out" / "coverage.xml").getroot()
     assert root.tag == "coverage" and root.find("packages/package/classes/class") is not None
     lcov = (tmp_path / "out" / "coverage.lcov").read_text()

@@ -117,11 +117,26 @@ def text(cov: ChartCoverage) -> str:
     return "\n".join(lines)
 
 
-def write(cov: ChartCoverage, out_dir: Path) -> list[Path]:
-    """LCOV, Cobertura and HTML files for one chart (in ``out_dir``)."""
-    from chartgate.coverage.writers import write_all
+def values_table(v: ValuesCoverage) -> str:
+    """Every values key: where it is declared, how many scenarios set it to a non-default
+    value, and where a template reads it."""
+    width = max([len(k.key) for k in v.keys] + [3])
+    rows = [f"{'key':{width}}  {'scenarios':>9}  declared in / read at"]
+    for k in v.keys:
+        rows.append(f"{k.key:{width}}  {k.scenarios:>9}  {', '.join(k.declared_in)}"
+                    f"{' / ' + ', '.join(k.read_at) if k.read_at else ''}")
+    return "\n".join(rows) + "\n"
 
-    return write_all(cov.templates, out_dir)
+
+def write(cov: ChartCoverage, out_dir: Path) -> list[Path]:
+    """LCOV, Cobertura and HTML files for one chart, and the values table (``values.txt``),
+    in ``out_dir``."""
+    from chartgate.coverage.writers import write_all
+    from chartgate.util.files import atomic_write
+
+    files = write_all(cov.templates, out_dir)
+    atomic_write(out_dir / "values.txt", values_table(cov.values))
+    return [*files, out_dir / "values.txt"]
 
 
 def present(covs: list[ChartCoverage], minimum: float | None, out_dir: Path,
