@@ -19,8 +19,10 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+from chartgate.manifests import ManifestSet
 from chartgate.policy.engine import PolicyEngine, PolicyHit, ScenarioPolicy
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
@@ -83,6 +85,9 @@ class PolicyStage:
         self.engine = engine or PolicyEngine(policy_dir, data, result_cache=result_cache)
         self.results: dict[str, ScenarioPolicy] = {}
         self._warming: threading.Thread | None = None
+        self._queued: dict[str, ManifestSet] = {}  # observed, not yet sent to OPA
+        self._pool: ThreadPoolExecutor | None = None
+        self._evaluating: list[Future[dict[str, ScenarioPolicy]]] = []
 
     def __enter__(self) -> PolicyStage:
         return self
@@ -111,17 +116,45 @@ class PolicyStage:
         self._warming = threading.Thread(target=start, name="chartgate-opa-warm-up", daemon=True)
         self._warming.start()
 
+    CHUNK = 40  # observed renders per evaluation started while the gate still renders
+
+    def observe(self, rendered: Rendered) -> None:
+        """Queue one render; every :attr:`CHUNK` of them go to OPA in the background, so
+        OPA evaluates while the renderer works on the next scenarios."""
+        name = rendered.scenario.name
+        if not self.applies(rendered) or name in self.results or name in self._queued:
+            return
+        assert rendered.manifests is not None
+        self._queued[name] = rendered.manifests
+        if len(self._queued) >= self.CHUNK:
+            batch, self._queued = self._queued, {}
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartgate-policy")
+            self._evaluating.append(self._pool.submit(self._evaluate, batch, self._warming))
+
+    def _evaluate(self, batch: Mapping[str, ManifestSet],
+                  warming: threading.Thread | None) -> dict[str, ScenarioPolicy]:
+        if warming is not None:  # one OPA: the warm-up starts it
+            warming.join()
+        return self.engine.evaluate(batch)
+
     def prepare(self, rendered: Mapping[str, Rendered]) -> None:
         """Evaluate every scenario in one OPA server, then stop it (nothing lingers)."""
         warming, self._warming = self._warming, None
-        todo = {name: r.manifests for name, r in rendered.items()
-                if self.applies(r) and name not in self.results and r.manifests is not None}
+        evaluating, self._evaluating, self._queued = self._evaluating, [], {}
         try:
+            for pending in evaluating:
+                self.results.update(pending.result())
+            todo = {name: r.manifests for name, r in rendered.items()
+                    if self.applies(r) and name not in self.results and r.manifests is not None}
             if warming is not None:
                 warming.join()
             if todo:
                 self.results.update(self.engine.evaluate(todo))
         finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
             self.engine.close()
 
     def check(self, rendered: Rendered) -> list[Finding]:

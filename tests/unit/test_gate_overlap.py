@@ -1,0 +1,50 @@
+"""Work the gate starts while it still renders: the policy stage sends every CHUNK
+observed renders to OPA in the background, and prepare() only evaluates what is left."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from chartgate.manifests import ManifestSet, parse
+from chartgate.policy.engine import ScenarioPolicy
+from chartgate.render import Rendered
+from chartgate.scenario import Scenario
+from chartgate.stages.policy import PolicyStage
+
+
+class FakeEngine:
+    def __init__(self) -> None:
+        self.batches: list[tuple[list[str], str]] = []
+        self.closed = False
+
+    def evaluate(self, sets: Mapping[str, ManifestSet]) -> dict[str, ScenarioPolicy]:
+        self.batches.append((sorted(sets), threading.current_thread().name))
+        return {name: ScenarioPolicy(documents=len(m)) for name, m in sets.items()}
+
+    def close(self) -> None:
+        self.closed = True
+
+    def results(self) -> Any:
+        return type("R", (), {"exists": staticmethod(lambda: True)})()
+
+
+def _rendered(i: int) -> Rendered:
+    sc = Scenario(name=f"s{i:02d}", file=Path(f"/s/s{i:02d}.yaml"), chart=Path("/chart"))
+    return Rendered(sc, parse("kind: ConfigMap\nmetadata: {name: a}\n"), None, 0.0, False)
+
+
+def test_observed_renders_are_evaluated_in_the_background_in_chunks() -> None:
+    engine = FakeEngine()
+    stage = PolicyStage(engine=engine)  # type: ignore[arg-type]
+    stage.CHUNK = 4
+    renders = {r.scenario.name: r for r in map(_rendered, range(10))}
+    for r in renders.values():
+        stage.observe(r)
+    stage.prepare(renders)
+    assert [b for b, _ in engine.batches] == [["s00", "s01", "s02", "s03"], ["s04", "s05", "s06", "s07"],
+                                              ["s08", "s09"]]
+    assert all(t.startswith("chartgate-policy") for _, t in engine.batches[:2])
+    assert sorted(stage.results) == sorted(renders) and engine.closed
