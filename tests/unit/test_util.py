@@ -6,11 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 
 from chartgate.util.ci import in_ci, missing_prerequisite
 from chartgate.util.durations import parse_duration
 from chartgate.util.files import atomic_output, atomic_write
+from chartgate.util.lifecycle import Service
 from chartgate.util.merge import deep_merge
+from chartgate.util.yamlload import safe_load
 
 
 @pytest.mark.parametrize("value", ["1", "true", "TRUE", "yes", "on", " true "])
@@ -109,3 +112,27 @@ def test_atomic_output_renames_on_success_and_cleans_up_on_failure(tmp_path: Pat
         raise RuntimeError("build failed")
     assert target.read_text() == "built"
     assert sorted(p.name for p in target.parent.iterdir()) == ["tool"]
+
+
+def test_safe_load_reads_yaml_without_python_objects() -> None:
+    assert safe_load("a: [1, {b: on}]\n") == {"a": [1, {"b": True}]}
+    with pytest.raises(yaml.YAMLError):
+        safe_load("!!python/object:os.system {}\n")
+
+
+def test_service_starts_on_entry_and_stops_even_when_the_body_raises() -> None:
+    calls: list[str] = []
+
+    class Fake(Service):
+        def start(self) -> Fake:
+            calls.append("start")
+            return self
+
+        def stop(self) -> None:
+            calls.append("stop")
+
+    with Fake() as f:
+        assert isinstance(f, Fake) and calls == ["start"]
+    with pytest.raises(RuntimeError, match="boom"), Fake():
+        raise RuntimeError("boom")
+    assert calls == ["start", "stop", "start", "stop"]
