@@ -34,6 +34,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import statistics
 import sys
@@ -162,7 +163,13 @@ def write_unittest_suites(scenarios: list[Any], rendered: dict[str, Any], dest: 
         exp = sc.expect
         if not exp.renders:
             fa: dict[str, Any] = {"errorPattern": exp.error} if exp.error else {}
-            asserts.append({"failedTemplate": fa})
+            failed: dict[str, Any] = {"failedTemplate": fa}
+            # helm-unittest checks a failedTemplate per template of the suite: aim it at the
+            # template the error names (a values-schema error fails every template)
+            at = re.search(r"\([^/()]+/templates/([^:()]+):\d+", r.error or "")
+            if at:
+                failed["template"] = at.group(1)
+            asserts.append(failed)
         else:
             for ref in exp.present:
                 if ref in where:
