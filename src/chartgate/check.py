@@ -281,8 +281,8 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
         if not selected:
             continue
         head = plans[group[0]]
-        where = scenario_dir(opts.scenarios) if opts.scenarios else head.chart.path
-        config = GateConfig(chart=head.chart.path, scenarios=where, stages=stages,
+        scenario_root = scenario_dir(opts.scenarios) if opts.scenarios else Path(head.chart.path)
+        config = GateConfig(chart=head.chart.path, scenarios=scenario_root, stages=stages,
                             update_snapshots=opts.update_snapshots, helm_tool=opts.helm_tool,
                             use_cache=opts.use_cache, kube_version=opts.chart_defaults.kube_version,
                             fail_on_warn=opts.fail_on_warn, progress=opts.progress,
