@@ -22,16 +22,16 @@ Three kinds of finding:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chartgate.coverage.model import Plan, ValueRead
 from chartgate.scenario import Scenario
+from chartgate.util.yamlload import safe_load
 
 _MISSING = object()
 
@@ -121,11 +121,22 @@ def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
             into[k] = json.loads(json.dumps(v, default=str)) if isinstance(v, Mapping | list) else v
 
 
+def _values_file(path: str) -> Any:
+    st = Path(path).stat()
+    return _parsed(path, st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(path: str, _mtime: int, _size: int) -> Any:
+    """A values file parsed once per content (never mutated by the callers)."""
+    return safe_load(Path(path).read_text()) or {}
+
+
 def scenario_values(sc: Scenario) -> dict[str, Any]:
     """The values a scenario gives on top of the chart's defaults (files, then ``set:``)."""
     out: dict[str, Any] = {}
     for vf in sc.args.values_files:
-        data = yaml.safe_load(Path(vf).read_text()) or {}
+        data = _values_file(vf)
         if isinstance(data, Mapping):
             _merge(out, data)
     for k, v in sc.args.set_json:
@@ -145,7 +156,7 @@ def _read_path(r: ValueRead) -> str:
 
 def analyse(chart: Path, plan: Plan, scenarios: Iterable[Scenario]) -> ValuesCoverage:
     values_file = chart / "values.yaml"
-    defaults = (yaml.safe_load(values_file.read_text()) if values_file.is_file() else None) or {}
+    defaults = (safe_load(values_file.read_text()) if values_file.is_file() else None) or {}
     schema_file = chart / "values.schema.json"
     skeys = schema_keys(json.loads(schema_file.read_text())) if schema_file.is_file() else {}
     # display path ("a.b") → the keys it is made of (a key may contain dots itself)
