@@ -27,7 +27,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
-	"k8s.io/pod-security-admission/admission"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 )
@@ -61,7 +60,40 @@ type oracle struct {
 	levels    map[api.Level][]policy.CheckID
 	aggregate policy.Evaluator
 	decoder   runtime.Decoder
-	extractor admission.DefaultPodSpecExtractor
+}
+
+// extractPodSpec is what PSA's admission.DefaultPodSpecExtractor does for the nine kinds
+// it reads pod specs from (that package is not imported: it pulls in client-go and the
+// metrics stack, which would make the oracle's cold build several times longer).
+func extractPodSpec(obj runtime.Object) (*metav1.ObjectMeta, *corev1.PodSpec, error) {
+	fromTemplate := func(t *corev1.PodTemplateSpec) (*metav1.ObjectMeta, *corev1.PodSpec, error) {
+		if t == nil {
+			return nil, nil, nil
+		}
+		return &t.ObjectMeta, &t.Spec, nil
+	}
+	switch o := obj.(type) {
+	case *corev1.Pod:
+		return &o.ObjectMeta, &o.Spec, nil
+	case *corev1.PodTemplate:
+		return fromTemplate(&o.Template)
+	case *corev1.ReplicationController:
+		return fromTemplate(o.Spec.Template)
+	case *appsv1.ReplicaSet:
+		return fromTemplate(&o.Spec.Template)
+	case *appsv1.Deployment:
+		return fromTemplate(&o.Spec.Template)
+	case *appsv1.DaemonSet:
+		return fromTemplate(&o.Spec.Template)
+	case *appsv1.StatefulSet:
+		return fromTemplate(&o.Spec.Template)
+	case *batchv1.Job:
+		return fromTemplate(&o.Spec.Template)
+	case *batchv1.CronJob:
+		return fromTemplate(&o.Spec.JobTemplate.Spec.Template)
+	default:
+		return nil, nil, fmt.Errorf("unexpected object type: %s", obj.GetObjectKind().GroupVersionKind().String())
+	}
 }
 
 func newOracle(version api.Version) (*oracle, error) {
@@ -140,9 +172,13 @@ func (o *oracle) evaluate(req request) response {
 		resp.Error = err.Error()
 		return resp
 	}
-	meta, spec, err := o.extractor.ExtractPodSpec(obj)
+	meta, spec, err := extractPodSpec(obj)
 	if err != nil {
 		resp.Error = err.Error()
+		return resp
+	}
+	if spec == nil {
+		resp.Error = "no pod template (PSA skips such an object)"
 		return resp
 	}
 	if resp.Baseline, err = o.level(api.LevelBaseline, meta, spec); err == nil {
