@@ -224,7 +224,7 @@ def _say_backends(gate: Gate, renderer: Renderer, say: Callable[[str], None]) ->
         else "renderer: helm template (one process per scenario)")
     engine = getattr(gate.stages.get("policy"), "engine", None)
     if engine is not None:
-        say(f"policies: {engine.policy_dir}")
+        say(f"policies: {', '.join(map(str, engine.policy_dirs))}")
 
 
 @dataclass
