@@ -34,14 +34,12 @@ import yaml
 
 from chartgate import cache
 from chartgate.render import chart_digest
+from chartgate.render_args import DEFAULT_NAMESPACE, DEFAULT_RELEASE, TemplateArgs
 from chartgate.scenario import ALL_STAGES, Expectations, Scenario
 from chartgate.semver import version_bumped
 from chartgate.tools import git
-from chartgate.tools.helm import Helm, TemplateArgs
+from chartgate.tools.helm import Helm
 
-# helm template's own defaults when no release name or namespace is given
-HELM_RELEASE = "release-name"
-HELM_NAMESPACE = "default"
 T = TypeVar("T")
 _SKIP_DIRS = {".git", ".tox", ".venv", "node_modules", "__pycache__"}
 
@@ -156,8 +154,8 @@ def _covers(given: Sequence[Scenario], chart: Path, values: tuple[str, ...]) -> 
 class ChartDefaults:
     """Template inputs the CLI gives every scenario it makes."""
 
-    release: str = HELM_RELEASE
-    namespace: str = HELM_NAMESPACE
+    release: str = DEFAULT_RELEASE
+    namespace: str = DEFAULT_NAMESPACE
     kube_version: str | None = None
     api_versions: tuple[str, ...] = ()
     stages: tuple[str, ...] = field(default=tuple(s for s in ALL_STAGES if s != "snapshot"))

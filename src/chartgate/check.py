@@ -23,14 +23,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from chartgate import charts
 from chartgate.charts import Chart, ChartDefaults, ChartError
 from chartgate.pipeline import Gate, GateConfig
 from chartgate.render import Rendered, Renderer
 from chartgate.report.model import Finding, Report, StageResult
-from chartgate.scenario import ALL_STAGES, Defaults, Scenario, ScenarioError, load_dir, load_file
+from chartgate.scenario import (
+    ALL_STAGES,
+    Defaults,
+    Scenario,
+    ScenarioError,
+    dir_overrides,
+    load_dir,
+    load_file,
+)
 from chartgate.tools.helm import Helm
 
 UNITTEST = "unittest"
@@ -89,21 +95,7 @@ class Unit:
 
 def dir_defaults(directory: Path, base: ChartDefaults) -> ChartDefaults:
     """``base`` overridden by ``directory/_defaults.yaml``, if there is one."""
-    file = directory / "_defaults.yaml"
-    if not file.is_file():
-        return base
-    raw = yaml.safe_load(file.read_text()) or {}
-    if not isinstance(raw, dict):
-        raise ScenarioError(f"{file}: expected a mapping")
-    unknown = sorted(set(raw) - {"release", "namespace", "kubeVersion", "apiVersions"})
-    if unknown:
-        raise ScenarioError(f"{file}: unknown key(s) {', '.join(unknown)} "
-                            "(known: release, namespace, kubeVersion, apiVersions)")
-    kube = raw.get("kubeVersion", base.kube_version)
-    return dataclasses.replace(base, release=str(raw.get("release", base.release)),
-                               namespace=str(raw.get("namespace", base.namespace)),
-                               kube_version=str(kube) if kube else None,
-                               api_versions=tuple(raw.get("apiVersions", base.api_versions)))
+    return dataclasses.replace(base, **dir_overrides(directory))
 
 
 def scenario_dir(path: Path) -> Path:

@@ -17,7 +17,7 @@ from chartgate.base_chart import BaseChart
 from chartgate.render import Rendered, Renderer
 from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE
 from chartgate.report.model import Finding, Report, StageResult
-from chartgate.scenario import ALL_STAGES, Defaults, Scenario, load_dir
+from chartgate.scenario import ALL_STAGES, Defaults, Scenario, dir_overrides, load_dir
 from chartgate.stages.base import Stage
 from chartgate.tools.helm import Helm
 from chartgate.util.ci import in_ci
@@ -113,9 +113,15 @@ class Gate:
         if self.config.progress:
             self._log(f"[chartgate] {msg}")
 
+    def defaults(self) -> Defaults:
+        """The configuration's template inputs, overridden by the scenario directory's
+        ``_defaults.yaml`` (as the pytest plugin and ``chartgate check`` read it)."""
+        base = Defaults(chart=self.config.chart.resolve(), release=self.config.release,
+                        namespace=self.config.namespace, kube_version=self.config.kube_version)
+        return dataclasses.replace(base, **dir_overrides(self.config.scenarios))
+
     def load(self) -> list[Scenario]:
-        defaults = Defaults(chart=self.config.chart.resolve(), release=self.config.release,
-                            namespace=self.config.namespace, kube_version=self.config.kube_version)
+        defaults = self.defaults()
         from chartgate import scenario_cache
 
         self.scenarios = scenario_cache.load(self.config.scenarios, defaults, use_cache=self.config.use_cache)
@@ -230,9 +236,7 @@ class Gate:
 
     def all_scenario_names(self) -> list[str]:
         """Every scenario in the scenario directory, even those this run did not select."""
-        defaults = Defaults(chart=self.config.chart.resolve(), release=self.config.release,
-                            namespace=self.config.namespace, kube_version=self.config.kube_version)
-        return [s.name for s in load_dir(self.config.scenarios, defaults)]
+        return [s.name for s in load_dir(self.config.scenarios, self.defaults())]
 
     def finish(self) -> list[StageResult]:
         """Run-level checks after every item (e.g. obsolete snapshots)."""

@@ -20,7 +20,7 @@ from chartgate.render import Rendered
 from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE, TemplateArgs
 from chartgate.report import writers
 from chartgate.report.model import Finding, Report, Severity, StageResult
-from chartgate.scenario import Defaults, Scenario, ScenarioError, load_file
+from chartgate.scenario import Defaults, Scenario, ScenarioError, dir_overrides, load_file
 
 GATE_KEY = pytest.StashKey[Gate]()
 RESULTS_KEY = pytest.StashKey[list[StageResult]]()
@@ -170,22 +170,14 @@ class UnittestItem(pytest.Item):
 
 class ScenarioFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
-        from chartgate.charts import ChartDefaults
-        from chartgate.check import dir_defaults
-
         gate = gate_for(self.config)
         gc = gate.config
-        try:  # the scenario directory's _defaults.yaml, as `chartgate check --scenarios` reads it
-            d = dir_defaults(gc.scenarios, ChartDefaults(release=gc.release, namespace=gc.namespace,
-                                                         kube_version=gc.kube_version))
-            defaults = Defaults(chart=gc.chart, release=d.release, namespace=d.namespace,
-                                kube_version=d.kube_version)
-            scenarios = load_file(self.path, defaults)
+        try:  # the scenario directory's _defaults.yaml, as the gate and `chartgate check` read it
+            defaults = Defaults(chart=gc.chart, release=gc.release, namespace=gc.namespace,
+                                kube_version=gc.kube_version)
+            scenarios = load_file(self.path, dataclasses.replace(defaults, **dir_overrides(gc.scenarios)))
         except ScenarioError as exc:
             raise self.CollectError(str(exc)) from exc
-        if d.api_versions:
-            scenarios = [dataclasses.replace(sc, args=dataclasses.replace(
-                sc.args, api_versions=(*sc.args.api_versions, *d.api_versions))) for sc in scenarios]
         for sc in scenarios:
             for stage in gc.stages:
                 if stage == "render" or sc.wants(stage):

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_RELEASE = "clockwork"
-DEFAULT_NAMESPACE = "clockwork"
+# as `helm template` renders when given neither (a scenario directory's _defaults.yaml sets its own)
+DEFAULT_RELEASE = "release-name"
+DEFAULT_NAMESPACE = "default"
 DEFAULT_KUBE_VERSION = "1.34.0"  # the Kubernetes version scenarios render for unless they name one
 
 

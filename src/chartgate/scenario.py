@@ -186,12 +186,43 @@ def _expectations(raw: Mapping[str, Any] | None) -> Expectations:
 
 @dataclass(frozen=True)
 class Defaults:
-    """Project-wide defaults (``tests/scenarios/_defaults.yaml`` or the plugin's options)."""
+    """Template inputs for the scenarios that name none: the caller's (the plugin's options, the
+    gate's configuration), overridden by the scenario directory's ``_defaults.yaml``
+    (:func:`dir_overrides`)."""
 
     chart: Path
     release: str = DEFAULT_RELEASE
     namespace: str = DEFAULT_NAMESPACE
     kube_version: str | None = DEFAULT_KUBE_VERSION
+    api_versions: tuple[str, ...] = ()  # added to every scenario's own
+
+
+DEFAULTS_FILE = "_defaults.yaml"
+_DEFAULTS_KEYS = {"release": "release", "namespace": "namespace", "kubeVersion": "kube_version",
+                  "apiVersions": "api_versions"}
+
+
+def dir_overrides(directory: Path) -> dict[str, Any]:
+    """What ``directory/_defaults.yaml`` sets, as :class:`Defaults` field names (``release``,
+    ``namespace``, ``kube_version``, ``api_versions``); empty without the file. Apply with
+    ``dataclasses.replace(defaults, **dir_overrides(directory))``."""
+    file = directory / DEFAULTS_FILE
+    if not file.is_file():
+        return {}
+    raw = safe_load(file.read_text()) or {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{file}: expected a mapping")
+    unknown = sorted(set(raw) - set(_DEFAULTS_KEYS))
+    if unknown:
+        raise ScenarioError(f"{file}: unknown key(s) {', '.join(unknown)} "
+                            f"(known: {', '.join(_DEFAULTS_KEYS)})")
+    out: dict[str, Any] = {}
+    for key, field_name in _DEFAULTS_KEYS.items():
+        if key in raw:
+            value = raw[key]
+            out[field_name] = (tuple(str(v) for v in value or ()) if key == "apiVersions"
+                               else str(value) if value is not None else None)
+    return out
 
 
 def _values_path(entry: str, file: Path, chart: Path) -> str:
@@ -211,7 +242,7 @@ def _build(raw: Mapping[str, Any], file: Path, defaults: Defaults, name: str | N
         values_files=tuple(_values_path(v, file, chart) for v in raw.get("values", ())),
         set_json=_set_json(flat_set),
         kube_version=str(kube) if kube else None,
-        api_versions=tuple(raw.get("apiVersions", ())),
+        api_versions=(*raw.get("apiVersions", ()), *defaults.api_versions),
         is_upgrade=bool(raw.get("isUpgrade", False)),
     )
     for vf in args.values_files:

@@ -73,7 +73,8 @@ expect:
     assert s.name == "prod" and s.description == "production values" and s.chart == chart
     assert s.args.values_files == (str(chart / "values-prod.yaml"),)
     assert s.args.kube_version == "1.33.0" and s.args.api_versions == ("monitoring.coreos.com/v1",)
-    assert (s.args.release, s.args.namespace) == ("clockwork", "clockwork")
+    # no release or namespace named, no _defaults.yaml: what `helm template` uses
+    assert (s.args.release, s.args.namespace) == ("release-name", "default")
     assert dict(s.args.set_json) == {"ingress.enabled": "true",
                                      "labels.app\\.kubernetes\\.io/part-of": '"clockwork"'}
     assert s.values == {"ingress": {"enabled": True}, "labels": {"app.kubernetes.io/part-of": "clockwork"}}
@@ -265,7 +266,7 @@ def test_each_distinct_input_renders_once_per_run(chart: Path, scen: Path, tmp_p
     out = r.render_all(scenarios(chart, scen))
     assert set(out) == {"s0", "s1", "s2", "same-as-s0"}
     assert r.renders == 3 and len(helm.calls) == 3  # same-as-s0 shares s0's render
-    assert out["s1"].manifests is not None and out["s1"].manifests.get("ConfigMap", "clockwork")
+    assert out["s1"].manifests is not None and out["s1"].manifests.get("ConfigMap", "release-name")
     assert out["same-as-s0"].scenario.name == "same-as-s0"  # result carries its own scenario
     again = r.render(out["s1"].scenario)
     assert again.cache_hit and r.renders == 3
@@ -327,3 +328,24 @@ def test_without_cache_nothing_is_written(chart: Path, scen: Path, tmp_path: Pat
     r = Renderer(helm=FakeHelm(), cache_dir=cache, use_cache=False)  # type: ignore[arg-type]
     r.render_all(scenarios(chart, scen))
     assert r.renders == 3 and list(cache.iterdir()) == []
+
+
+def test_a_scenario_directory_defaults_file_applies_everywhere(chart: Path, scen: Path) -> None:
+    """``_defaults.yaml`` is read in one place (scenario.dir_overrides) and used by the gate
+    as by the plugin and ``chartgate check``: a scenario naming nothing gets its release,
+    namespace and Kubernetes version, and its API versions besides its own."""
+    import dataclasses
+
+    from chartgate.pipeline import Gate, GateConfig
+    from chartgate.scenario import dir_overrides
+
+    write(scen, "_defaults.yaml", "release: rel\nnamespace: ns\nkubeVersion: 1.33.0\napiVersions: [x/v1]\n")
+    write(scen, "s.yaml", "apiVersions: [y/v1]\n")
+    d = Gate(GateConfig(chart=chart, scenarios=scen)).defaults()
+    assert (d.release, d.namespace, d.kube_version, d.api_versions) == ("rel", "ns", "1.33.0", ("x/v1",))
+    (s,) = load_dir(scen, dataclasses.replace(Defaults(chart=chart), **dir_overrides(scen)))
+    assert (s.args.release, s.args.namespace, s.args.kube_version) == ("rel", "ns", "1.33.0")
+    assert s.args.api_versions == ("y/v1", "x/v1")
+    write(scen, "_defaults.yaml", "relase: typo\n")
+    with pytest.raises(ScenarioError, match=r"_defaults.yaml: unknown key\(s\) relase"):
+        dir_overrides(scen)
