@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -289,7 +290,7 @@ def main() -> int:
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
     from chartgate.render import Renderer
-    from chartgate.scenario import Defaults, load_dir
+    from chartgate.scenario import Defaults, dir_overrides, load_dir
     from chartgate.tools import bootstrap
     from chartgate.tools import renderer as fast
     from chartgate.tools.conftest import Conftest
@@ -303,7 +304,9 @@ def main() -> int:
         bootstrap.ensure(name)
     fast.ensure()
     helm = Helm()
-    scenarios = load_dir(SCENARIOS, Defaults(chart=CHART.resolve()))
+    # the scenario directory's _defaults.yaml, as the gate reads it (release, namespace …)
+    scenarios = load_dir(SCENARIOS, dataclasses.replace(Defaults(chart=CHART.resolve()),
+                                                        **dir_overrides(SCENARIOS)))
     n = len(scenarios)
     work = Path(tempfile.mkdtemp(prefix="chartgate-bench-"))
     try:

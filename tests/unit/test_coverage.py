@@ -9,6 +9,7 @@ on a copy with a branch no scenario takes, naming it.
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -20,7 +21,7 @@ from chartgate.cli import main
 from chartgate.coverage import writers
 from chartgate.render import Renderer
 from chartgate.render_args import TemplateArgs
-from chartgate.scenario import Defaults, Scenario, load_dir
+from chartgate.scenario import Defaults, Scenario, dir_overrides, load_dir
 from chartgate.tools import renderer as fast
 from chartgate.tools.helm import Helm
 
@@ -99,7 +100,9 @@ def test_values_fixture_has_exactly_its_three_findings(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def clockwork_scenarios() -> list[Scenario]:
-    return load_dir(ROOT / "tests" / "scenarios", Defaults(chart=CLOCKWORK.resolve()))
+    directory = ROOT / "tests" / "scenarios"  # with its _defaults.yaml, as the gate reads it
+    return load_dir(directory, dataclasses.replace(Defaults(chart=CLOCKWORK.resolve()),
+                                                   **dir_overrides(directory)))
 
 
 def test_lcov_is_the_same_bytes_for_the_same_run(tmp_path: Path, clockwork_scenarios: list[Scenario]) -> None:
