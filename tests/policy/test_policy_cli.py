@@ -21,6 +21,7 @@ def scenarios(tmp_path: Path, opa_binary: Path) -> Path:
     d = tmp_path / "scenarios"
     d.mkdir()
     shutil.copy(corpus.SCENARIOS / "policy-nodeport-service.yaml", d / "nodeport.yaml")
+    shutil.copy(corpus.SCENARIOS / "_defaults.yaml", d / "_defaults.yaml")  # release clockwork
     (d / "defaults.yaml").write_text("description: chart defaults\nexpect:\n  policy: {deny: []}\n")
     return d
 
