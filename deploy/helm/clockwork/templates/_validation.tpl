@@ -38,6 +38,11 @@ every render runs them. Messages name the offending key.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- range $key, $_ := $v.namespace.labels -}}
+{{- if hasKey $v.commonLabels $key -}}
+{{- fail (printf "namespace.labels and commonLabels both set %q (the Namespace carries commonLabels too, so the key would appear twice): set it in one of them" $key) -}}
+{{- end -}}
+{{- end -}}
 {{- include "clockwork.validate.secretExists" . -}}
 {{- if and $v.postgresql.enabled (eq (include "clockwork.migrationJobEnabled" .) "true") (ge (int $v.migration.waitForDatabase.timeoutSeconds) (int $v.migration.activeDeadlineSeconds)) -}}
 {{- fail (printf "migration.waitForDatabase.timeoutSeconds (%v) must be lower than migration.activeDeadlineSeconds (%v), or the Job is killed before goose runs" $v.migration.waitForDatabase.timeoutSeconds $v.migration.activeDeadlineSeconds) -}}
