@@ -635,17 +635,12 @@ func (in *instrumenter) pipe(p *parse.PipeNode) {
 		}
 		cond := conds[i]
 		switch id.Ident {
-		case "default":
-			if len(c.Args) == 3 && plainField(c.Args[2]) {
-				c.Args[2] = in.arg(c.Args[2], cond)
-			} else if len(c.Args) == 2 && i > 0 && len(p.Cmds[i-1].Args) == 1 && plainField(p.Cmds[i-1].Args[0]) {
-				prev := p.Cmds[i-1]
-				prev.Args[0] = in.arg(prev.Args[0], conds[i-1]+" | "+cond)
-			}
-		case "ternary":
-			if len(c.Args) == 4 && plainField(c.Args[3]) {
-				c.Args[3] = in.arg(c.Args[3], cond)
-			} else if len(c.Args) == 3 && i > 0 && len(p.Cmds[i-1].Args) == 1 && plainField(p.Cmds[i-1].Args[0]) {
+		case "default", "ternary":
+			// the input is the last argument (default A B, ternary A B C), or the piped value
+			last := map[string]int{"default": 2, "ternary": 3}[id.Ident]
+			if len(c.Args) == last+1 && plainField(c.Args[last]) {
+				c.Args[last] = in.arg(c.Args[last], cond)
+			} else if len(c.Args) == last && i > 0 && len(p.Cmds[i-1].Args) == 1 && plainField(p.Cmds[i-1].Args[0]) {
 				prev := p.Cmds[i-1]
 				prev.Args[0] = in.arg(prev.Args[0], conds[i-1]+" | "+cond)
 			}
