@@ -48,3 +48,18 @@ def test_cluster_up_does_not_load_what_the_node_image_preloads(monkeypatch: pyte
     monkeypatch.setattr(engine, "ensure", lambda say, actions: "ok")
     cluster.up("c", load=["chartgate.local/postgres:15", "app:1"])
     assert loaded == [["app:1"]], loaded
+
+
+def test_the_e2e_library_skips_what_the_nodes_preload(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chartgate.e2e import images as e2e_images
+    from chartgate.tools import docker, kind
+
+    loaded: list[list[str]] = []
+    monkeypatch.setattr(kind, "clusters", lambda: ["c"])
+    monkeypatch.setattr(kind, "load_images", lambda name, refs: loaded.append(list(refs)))
+    monkeypatch.setattr(docker, "containers", lambda filters=(), all_=True: ["c-control-plane"])
+    labels = {node.PRELOADED_LABEL: "a:1,chartgate.local/postgres:15"}
+    monkeypatch.setattr(docker, "container_label", lambda c, label: labels.get(label))
+    monkeypatch.setattr(docker, "image_exists", lambda ref: True)
+    assert e2e_images.load_into_kind("c", ["chartgate.local/postgres:15", "app:1"]) == ["app:1"]
+    assert loaded == [["app:1"]]

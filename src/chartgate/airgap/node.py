@@ -205,7 +205,18 @@ def preload_images() -> list[str]:
 def preloaded(node: str) -> set[str]:
     """The images ``node`` (an image) was built with (:func:`preload_images`, recorded in its
     label), so ``cluster up`` does not ``kind load`` them again; empty for a stock node image."""
-    return set(filter(None, (docker.image_label(node, PRELOADED_LABEL) or "").split(",")))
+    return _refs(docker.image_label(node, PRELOADED_LABEL))
+
+
+def preloaded_in(containers: list[str]) -> set[str]:
+    """The images every one of the node ``containers`` (a running cluster's) holds from its
+    node image; empty for none or a stock node image."""
+    sets = [_refs(docker.container_label(c, PRELOADED_LABEL)) for c in containers]
+    return set.intersection(*sets) if sets else set()
+
+
+def _refs(label: str | None) -> set[str]:
+    return set(filter(None, (label or "").split(",")))
 
 
 def node_key(rootfs_key: str) -> str:

@@ -68,9 +68,9 @@ def build_loadgen(loadgen_dir: Path = LOADGEN_SOURCE) -> str:
 
 
 def load_into_kind(cluster: str, refs: list[str]) -> list[str]:
-    """``kind load docker-image`` the ``refs`` that exist locally into ``cluster`` (kind
-    skips what a node already has). Nothing for a cluster kind does not know — a user's
-    own, with registry access. Returns what was loaded."""
+    """``kind load docker-image`` the ``refs`` that exist locally into ``cluster``, except
+    those its node image preloads (the air-gapped one's PostgreSQL). Nothing for a cluster
+    kind does not know — a user's own, with registry access. Returns what was loaded."""
     from chartgate.tools import docker, kind
 
     try:
@@ -79,7 +79,10 @@ def load_into_kind(cluster: str, refs: list[str]) -> list[str]:
         return []
     if cluster not in known:
         return []
-    local = [r for r in refs if docker.image_exists(r)]
+    from chartgate.airgap.node import preloaded_in
+
+    have = preloaded_in(docker.containers([f"label={kind.CLUSTER_LABEL}={cluster}"]))
+    local = [r for r in refs if r not in have and docker.image_exists(r)]
     if local:
         kind.load_images(cluster, local)
     return local

@@ -81,6 +81,14 @@ def image_label(ref: str, label: str) -> str | None:
     return labels.get(label)
 
 
+def container_label(container: str, label: str) -> str | None:
+    """A label of ``container`` (its image's labels included); None when it has no such label."""
+    res = run(["inspect", "--format", "{{json .Config.Labels}}", container], check=False, timeout=30)
+    if res.returncode != 0:
+        return None
+    return (json.loads(res.stdout.strip() or "null") or {}).get(label)
+
+
 def build(context: Path, tag: str, *, dockerfile: Path | None = None,
           build_args: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None,
           stream: bool = False, no_cache: bool = False) -> None:
