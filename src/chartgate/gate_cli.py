@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from chartgate.gate_options import add_shared
 from chartgate.pipeline import summary
 from chartgate.report.model import Report, Severity
 from chartgate.semver import version_bumped
@@ -156,23 +157,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--missing-schemas", choices=("fail", "warn", "skip"),
                    help="a kind no schema covers: fail, warn or skip "
                         "(default: fail under CI=true, else warn)")
-    p.add_argument("--helm", default="helm", help="pinned helm tool: helm (Helm 4) or helm3")
     p.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     p.add_argument("--sarif", metavar="FILE", help="write a SARIF 2.1.0 report")
     p.add_argument("--json", metavar="FILE", help="write a JSON report")
     p.add_argument("--update-snapshots", action="store_true", help="rewrite snapshots")
-    p.add_argument("--no-cache", action="store_true", help="ignore the render cache")
     p.add_argument("--fail-on-warn", action="store_true", help="warnings fail the gate too")
-    p.add_argument("--policies", help="policy directory that replaces the built-in pack (default: the "
-                                      "built-in pack, extended by the chart's own policies/ directory)")
-    p.add_argument("--extra-policies", action="append", metavar="DIR",
-                   help="policy directory evaluated together with the pack (repeatable)")
-    p.add_argument("--coverage", action="store_true",
-                   help="template and values coverage over every scenario (summary, LCOV, Cobertura, HTML)")
-    p.add_argument("--coverage-min", type=float, metavar="N",
-                   help="fail below N %% branch coverage of the templates (implies --coverage)")
-    p.add_argument("--coverage-dir", default="chartgate-coverage", metavar="DIR",
-                   help="where --coverage writes coverage.lcov, coverage.xml, coverage.html")
+    add_shared(p.add_argument)
 
 
 def run_report_merge(args: argparse.Namespace) -> int:

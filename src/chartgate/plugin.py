@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from chartgate.gate_options import add_shared
 from chartgate.pipeline import STATIC_STAGES, Gate, GateConfig
 from chartgate.render import Rendered
 from chartgate.render_args import DEFAULT_KUBE_VERSION, DEFAULT_NAMESPACE, DEFAULT_RELEASE, TemplateArgs
@@ -35,23 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--chartgate-stages",
                     help="comma-separated stages to run per scenario (ini: chartgate_stages)")
     group.addoption("--update-snapshots", action="store_true", help="rewrite scenario snapshots")
-    group.addoption("--chartgate-helm", default="helm", help="pinned helm tool: helm (4) or helm3")
-    group.addoption("--chartgate-no-cache", action="store_true", help="ignore the render cache")
-    group.addoption("--chartgate-policies",
-                    help="policy directory that replaces the built-in pack (ini: chartgate_policies)")
-    group.addoption("--chartgate-extra-policies", action="append", default=[], metavar="DIR",
-                    help="policy directory evaluated together with the pack (repeatable)")
     group.addoption("--chartgate-sarif", metavar="FILE", help="also write findings as SARIF")
     group.addoption("--chartgate-report", metavar="FILE", help="also write findings as JSON")
     group.addoption("--chartgate-base", metavar="REF",
                     help="also run the upgrade stage: upgrade from this chart (a git ref, a chart "
                          "directory or a packaged .tgz; ini: chartgate_base)")
-    group.addoption("--chartgate-coverage", action="store_true",
-                    help="template and values coverage over the scenarios (summary, LCOV, Cobertura, HTML)")
-    group.addoption("--chartgate-coverage-min", type=float, metavar="N",
-                    help="fail below N %% branch coverage of the templates (implies --chartgate-coverage)")
-    group.addoption("--chartgate-coverage-dir", default="chartgate-coverage", metavar="DIR",
-                    help="where the coverage files go")
+    add_shared(group.addoption, prefix="chartgate-")
     parser.addini("chartgate_chart", "chart directory", default="deploy/helm/clockwork")
     parser.addini("chartgate_scenarios", "scenario directory", default="tests/scenarios")
     parser.addini("chartgate_stages", "stages to run", default=",".join(STATIC_STAGES))

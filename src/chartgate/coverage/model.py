@@ -90,8 +90,16 @@ class FileCoverage:
     instrumented: bool = True
 
     @property
+    def lines_total(self) -> int:
+        return len(self.lines)
+
+    @property
     def lines_hit(self) -> int:
         return sum(1 for h in self.lines.values() if h > 0)
+
+    @property
+    def arms_total(self) -> int:
+        return len(self.arms)
 
     @property
     def arms_hit(self) -> int:
@@ -113,21 +121,14 @@ class TemplateCoverage:
     scenarios: int
     files: list[FileCoverage]
 
-    @property
-    def lines_total(self) -> int:
-        return sum(len(f.lines) for f in self.files)
+    def _sum(self, name: str) -> int:
+        return sum(int(getattr(f, name)) for f in self.files)
 
-    @property
-    def lines_hit(self) -> int:
-        return sum(f.lines_hit for f in self.files)
-
-    @property
-    def arms_total(self) -> int:
-        return sum(len(f.arms) for f in self.files)
-
-    @property
-    def arms_hit(self) -> int:
-        return sum(f.arms_hit for f in self.files)
+    # totals over the files: lines and branch arms, instrumented and hit
+    lines_total = property(lambda self: self._sum("lines_total"))
+    lines_hit = property(lambda self: self._sum("lines_hit"))
+    arms_total = property(lambda self: self._sum("arms_total"))
+    arms_hit = property(lambda self: self._sum("arms_hit"))
 
     def branch_percent(self) -> float:
         return 100.0 * self.arms_hit / self.arms_total if self.arms_total else 100.0
