@@ -50,6 +50,8 @@ class ChartError(ValueError):
 
 @dataclass(frozen=True)
 class Dependency:
+    """One entry of ``Chart.yaml``'s ``dependencies``."""
+
     name: str
     version: str
     repository: str
@@ -57,6 +59,7 @@ class Dependency:
 
     @property
     def local(self) -> bool:
+        """A ``file://`` dependency: a directory beside the chart, built from source."""
         return self.repository.startswith("file://")
 
 
@@ -64,10 +67,10 @@ class Dependency:
 class Chart:
     """One chart directory and what its ``Chart.yaml`` says."""
 
-    path: Path
+    path: Path  # resolved chart directory
     name: str
     version: str
-    type: str = "application"
+    type: str = "application"  # or "library": never rendered on its own
     dependencies: tuple[Dependency, ...] = ()
 
     @property

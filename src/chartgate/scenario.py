@@ -106,8 +106,10 @@ class Expectations:
 
 @dataclass(frozen=True)
 class Scenario:
+    """One values scenario: what to render the chart with, and what to expect of it."""
+
     name: str
-    file: Path
+    file: Path  # the scenario file (matrix members share their matrix's file)
     chart: Path
     description: str = ""
     args: TemplateArgs = field(default_factory=TemplateArgs)
