@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -264,3 +266,49 @@ def test_duplicate_keys_are_reported_with_path_and_line() -> None:
     dep = next(f for f in findings if f.object == "Deployment/web")
     assert "line 15 of the rendered document" in dep.message and dep.template == "templates/deployment.yaml"
     assert k8s_schema.duplicate_keys(text) == k8s_schema.duplicate_keys(text)  # cached
+
+
+def _set(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    out = json.loads(json.dumps(body))
+    node = out
+    *parents, last = path.split(".")
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    if value is _DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return out
+
+
+_DELETE = object()
+
+
+@pytest.mark.parametrize(("path", "value"), [
+    ("spec.replicas", "2"),  # type
+    ("spec.replicas", 2.5),  # integer
+    ("spec.replicas", 2.0),  # still an integer (JSON Schema)
+    ("spec.replicas", None),  # null
+    ("spec.template.spec.containers.0.imagePullPolicy", "Sometimes"),  # enum
+    ("spec.template.spec.containers.0.ports.0.containerPort", "8080"),
+    ("spec.template.spec.containers.0.livenessProbe.httpGet.port", 8080),  # int-or-string
+    ("spec.template.spec.containers.0.livenessProbe.httpGet.port", [1]),
+    ("spec.template.spec.containers.0.resources.limits.memory", 1),
+    ("spec.template.spec.containers.0.resources.limits.memory", True),
+    ("spec.template.spec.containers.0.imagee", "x"),  # unknown field
+    ("spec.template.metadata.annotations.checksum/config", 1),  # map of strings
+    ("spec.template.spec.containers.0.name", _DELETE),  # required
+    ("spec.selector", _DELETE),
+    ("metadata.creationTimestamp", datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)),  # a YAML timestamp
+])
+def test_fast_validity_check_agrees_with_jsonschema(path: str, value: Any) -> None:
+    """The compiled check decides "valid" alone, so it must never pass a document Python
+    jsonschema rejects (nor reject one it passes)."""
+    (deployment, *_) = parse(GOOD)
+    validator = builtin_validator(resolve_version("1.34.0").directory, "apps/v1", "Deployment")
+    assert validator is not None and validator.is_valid(deployment.body)
+    body = _set(dict(deployment.body), path, value) if not isinstance(value, datetime.datetime) else {
+        **deployment.body, "metadata": {**deployment.body["metadata"], "creationTimestamp": value}}
+    expected = not list(validator.full.iter_errors(body))
+    assert validator.is_valid(body) is expected
+    assert (k8s_schema._errors(validator, body) == []) is expected
