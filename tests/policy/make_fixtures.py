@@ -685,6 +685,13 @@ def new_checks(
             ["CLK-NET-004"],
             [],
         ),
+        "rel-009-unhealthy-pod-eviction-policy-unset": (
+            "PodDisruptionBudget without unhealthyPodEvictionPolicy",
+            [dep, drop(pdb, "/spec/unhealthyPodEvictionPolicy")],
+            ["CLK-REL-009"],
+            [],
+            [],
+        ),
         "rel-010-pdb-selects-no-pod": (
             "PodDisruptionBudget selector matches no pod",
             [

@@ -128,7 +128,7 @@ pdb := {
 	"apiVersion": "policy/v1",
 	"kind": "PodDisruptionBudget",
 	"metadata": meta("rel-clockwork", {"app.kubernetes.io/component": "server"}),
-	"spec": {"maxUnavailable": 1, "selector": {"matchLabels": selector_labels}},
+	"spec": {"maxUnavailable": 1, "unhealthyPodEvictionPolicy": "AlwaysAllow", "selector": {"matchLabels": selector_labels}},
 }
 
 hpa := {

@@ -198,6 +198,28 @@ deny_clk_rel_006 contains res if {
 }
 
 # METADATA
+# title: PodDisruptionBudget sets unhealthyPodEvictionPolicy
+# description: >-
+#   Without it the API server applies IfHealthyBudget: a pod that is Running but never
+#   becomes Ready counts against the budget and cannot be evicted while the others are
+#   not all healthy, so draining its node blocks until someone deletes the pod by hand.
+# custom:
+#   id: CLK-REL-009
+#   severity: deny
+#   sources: [KubeLinter pdb-unhealthy-pod-eviction-policy]
+#   remediation: >-
+#     Set spec.unhealthyPodEvictionPolicy, normally AlwaysAllow (IfHealthyBudget only
+#     where evicting an unready pod could lose data).
+deny_clk_rel_009 contains res if {
+	input.kind == "PodDisruptionBudget"
+	object.get(input, ["spec", "unhealthyPodEvictionPolicy"], "") == ""
+	res := k8s.result(
+		"CLK-REL-009", input, "spec.unhealthyPodEvictionPolicy",
+		"PodDisruptionBudget leaves unhealthyPodEvictionPolicy unset (IfHealthyBudget): pods stuck unready block node drains; set it, normally to AlwaysAllow",
+	)
+}
+
+# METADATA
 # title: Replicated pods spread across nodes
 # custom:
 #   id: CLK-REL-007

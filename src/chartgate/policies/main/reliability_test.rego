@@ -94,6 +94,16 @@ test_rel_006_passes if {
 	count(main.deny_clk_rel_006) == 0 with input as td.pdb
 }
 
+test_rel_009_unset if {
+	td.ids(main.deny_clk_rel_009) == {"CLK-REL-009"} with input as td.remove(td.pdb, "/spec/unhealthyPodEvictionPolicy")
+	td.ids(main.deny_clk_rel_009) == {"CLK-REL-009"} with input as td.add(td.pdb, "/spec/unhealthyPodEvictionPolicy", "")
+}
+
+test_rel_009_passes if {
+	count(main.deny_clk_rel_009) == 0 with input as td.pdb
+	count(main.deny_clk_rel_009) == 0 with input as td.add(td.pdb, "/spec/unhealthyPodEvictionPolicy", "IfHealthyBudget")
+}
+
 test_rel_007_no_spread if {
 	td.ids(main.warn_clk_rel_007) == {"CLK-REL-007"} with input as td.remove(td.deployment, sprintf("%s/topologySpreadConstraints", [td.pod]))
 }
