@@ -681,8 +681,8 @@ def new_checks(
                     np, "/spec/ingress", [{"from": [{"podSelector": {"matchLabels": {"role": "frontend"}}}]}]
                 ),
             ],
-            [],
             ["CLK-NET-004"],
+            [],
             [],
         ),
         "rel-009-unhealthy-pod-eviction-policy-unset": (

@@ -77,10 +77,10 @@ netpol_peers(np) := {[sprintf("spec.%s[%d].%s[%d].podSelector", [dir, i, side, j
 #   policy's namespace; one that matches no rendered pod allows nothing the chart runs.
 # custom:
 #   id: CLK-NET-004
-#   severity: warn
+#   severity: deny
 #   sources: [KubeLinter dangling-networkpolicypeer-podselector]
 #   remediation: Make the peer's podSelector match the labels of the pods it should allow.
-warn_clk_net_004 contains res if {
+deny_clk_net_004 contains res if {
 	some np in netpols
 	some [path, selector] in netpol_peers(np)
 	count([w | some w in pod_bearing; same_namespace(np, w); selectors.label_selector_matches(selector, k8s.pod_labels(w))]) == 0

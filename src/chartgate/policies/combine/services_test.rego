@@ -31,19 +31,19 @@ netpol_from(peer) := td.add(td.netpol, "/spec/ingress", [{"from": [peer]}])
 
 test_net_004_peer_selects_nothing if {
 	np := netpol_from({"podSelector": {"matchLabels": {"app.kubernetes.io/component": "frontend"}}})
-	some r in combine.warn_clk_net_004 with input as td.combined([td.deployment, np])
+	some r in combine.deny_clk_net_004 with input as td.combined([td.deployment, np])
 	r.path == "spec.ingress[0].from[0].podSelector"
 	egress := td.add(td.netpol, "/spec/egress", [{"to": [{"podSelector": {"matchLabels": {"x": "y"}}}]}])
-	td.ids(combine.warn_clk_net_004) == {"CLK-NET-004"} with input as td.combined([td.deployment, egress])
+	td.ids(combine.deny_clk_net_004) == {"CLK-NET-004"} with input as td.combined([td.deployment, egress])
 }
 
 test_net_004_peer_passes if {
 	np := netpol_from({"podSelector": {"matchLabels": {"app.kubernetes.io/component": "server"}}})
-	count(combine.warn_clk_net_004) == 0 with input as td.combined([td.deployment, np])
+	count(combine.deny_clk_net_004) == 0 with input as td.combined([td.deployment, np])
 	other_ns := netpol_from({"namespaceSelector": {}, "podSelector": {"matchLabels": {"x": "y"}}})
-	count(combine.warn_clk_net_004) == 0 with input as td.combined([td.deployment, other_ns])
+	count(combine.deny_clk_net_004) == 0 with input as td.combined([td.deployment, other_ns])
 	everyone := netpol_from({"podSelector": {}})
-	count(combine.warn_clk_net_004) == 0 with input as td.combined([td.deployment, everyone])
+	count(combine.deny_clk_net_004) == 0 with input as td.combined([td.deployment, everyone])
 }
 
 test_rel_010_pdb_selects_nothing if {
