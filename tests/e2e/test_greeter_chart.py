@@ -19,7 +19,7 @@ from chartgate.e2e.loadgen import RequestLoop, assert_clean_rollout, cover_rollo
 from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(30)]  # xdist hands out long files first
 
 HERE = Path(__file__).parent
 CHART = HERE / "charts" / "greeter"

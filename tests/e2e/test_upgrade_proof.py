@@ -30,7 +30,7 @@ from chartgate.report.model import Finding, Severity
 from chartgate.tools.helm import Helm, HelmError
 from chartgate.tools.kube import Kube, ObjRef
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(55)]  # xdist hands out long files first
 
 FIXTURES = Path(__file__).resolve().parents[1] / "unit" / "fixtures" / "upgrade"
 RELEASE = "demo"

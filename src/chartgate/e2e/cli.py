@@ -1,7 +1,8 @@
 """``chartgate e2e images``: build the e2e library's own image — the load generator of the
 bounded in-cluster request loop — and ``kind load`` it (and any other local images named
-with ``--load``) into a kind cluster, once, before pytest starts. The session fixtures then
-find them cached, so pytest-xdist workers do not queue behind one another to build them.
+with ``--load``, and the images built from directories named with ``--build DIR=TAG``) into
+a kind cluster, once, before pytest starts. The session fixtures then find them cached, so
+pytest-xdist workers do not queue behind one another to build and load them.
 A test suite's own images (the clockwork contract double: ``tests/e2e/clockwork/double.py``)
 are built by the suite."""
 
@@ -22,6 +23,10 @@ def _images(args: argparse.Namespace) -> int:
             loadgen = images.build_loadgen()
             rec["detail"] = loadgen
         refs = [loadgen, *args.load]
+        for context, tag in args.build:
+            with progress.step(f"image {tag} from {context}") as rec:
+                rec["detail"] = images.build_dir(context, tag)
+            refs.append(tag)
         if args.cluster:
             with progress.step(f"kind load into {args.cluster!r}") as rec:
                 loaded = images.load_into_kind(args.cluster, refs)
@@ -40,3 +45,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="kind cluster to load them into (default: $CHARTGATE_CLUSTER; none: build only)")
     images.add_argument("--load", action="append", default=[], metavar="IMAGE",
                         help="also `kind load` this local image (repeatable)")
+    images.add_argument("--build", action="append", default=[], type=_context_tag, metavar="DIR=TAG",
+                        help="also build DIR (a Dockerfile on the local Debian base: ARG BASE_IMAGE, "
+                             "FROM ${BASE_IMAGE}) as TAG, cached by content, and `kind load` it "
+                             "(repeatable)")
+
+
+def _context_tag(text: str) -> tuple[str, str]:
+    context, sep, tag = text.partition("=")
+    if not sep or not context or not tag:
+        raise argparse.ArgumentTypeError(f"--build {text!r}: expected DIR=TAG, e.g. "
+                                         "tests/e2e/smoke-image=chartgate.local/smoke-http:1")
+    return context, tag

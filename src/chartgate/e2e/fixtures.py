@@ -29,6 +29,12 @@ and get, all session-scoped unless noted:
 ``loadgen_image``
     the bounded in-cluster request loop's image (:class:`chartgate.e2e.loadgen.RequestLoop`).
 
+A test file marked ``pytestmark = pytest.mark.e2e_seconds(N)`` (about how long it keeps one
+worker busy) is collected before the unmarked ones, longest first: pytest-xdist's
+``--dist loadfile --no-loadscope-reorder`` hands files out in that order, so the long files
+start at once and the short ones fill the gaps at the end instead of one worker finishing a
+long file alone while the others are idle.
+
 Under ``CI=true`` every missing prerequisite fails; elsewhere it skips.
 """
 
@@ -262,6 +268,30 @@ def _attach_diagnostics(report: pytest.TestReport, item: pytest.Item, watched: W
         (dest / "summary.txt").write_text(summary + "\n")
     except Exception as exc:
         report.sections.append((DIAG_SECTION, f"(collection failed: {exc})"))
+
+
+# --- order -----------------------------------------------------------------------------
+
+COST_MARKER = "e2e_seconds"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{COST_MARKER}(seconds): about how long the test file keeps one "
+                                       "worker busy; marked files are collected first, longest first")
+
+
+def file_seconds(item: pytest.Item) -> float:
+    """The ``e2e_seconds`` mark of the item's file (0 when unmarked)."""
+    module = item.getparent(pytest.Module)
+    mark = module.get_closest_marker(COST_MARKER) if module is not None else None
+    return float(mark.args[0]) if mark is not None and mark.args else 0.0
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marked files first, longest first; a file's tests stay together and in their order
+    (the sort is stable and the key is per file); unmarked files keep their order."""
+    if any(file_seconds(i) for i in items):
+        items.sort(key=lambda i: -file_seconds(i))
 
 
 @pytest.hookimpl(wrapper=True)

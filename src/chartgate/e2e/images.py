@@ -67,6 +67,14 @@ def build_loadgen(loadgen_dir: Path = LOADGEN_SOURCE) -> str:
         shutil.rmtree(ctx, ignore_errors=True)
 
 
+def build_dir(context: str | Path, tag: str) -> str:
+    """``tag`` built from the directory ``context`` (its Dockerfile starts ``ARG BASE_IMAGE``
+    / ``FROM ${BASE_IMAGE}``: the local Debian base), cached by content."""
+    from chartgate.airgap.images import build_image_from_dir
+
+    return build_image_from_dir(context, tag)
+
+
 def load_into_kind(cluster: str, refs: list[str]) -> list[str]:
     """``kind load docker-image`` the ``refs`` that exist locally into ``cluster``, except
     those its node image preloads (the air-gapped one's PostgreSQL). Nothing for a cluster

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from contract import server_selector
 from double import AppImages
-from rollouts import FAST_READINESS, REPLICAS, HaRelease, N, image_values, install_ha
+from rollouts import REPLICAS, HaRelease, N, image_values, install_ha
 
 from chartgate.e2e import http
 from chartgate.e2e.http import get_ok
@@ -18,7 +18,7 @@ from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(45)]  # xdist hands out long files first
 
 NS = "clockwork-config-rollout"
 RELEASE = "clockwork"
@@ -26,7 +26,7 @@ RELEASE = "clockwork"
 
 @pytest.fixture(scope="module")
 def ha(releases: Releases, kube: Kube) -> Iterator[HaRelease]:
-    yield install_ha(releases, kube, NS, FAST_READINESS)
+    yield install_ha(releases, kube, NS)
 
 
 def test_i_configmap_change_rolls_pods(ha: HaRelease, watch: Releases, kube: Kube, kubectl: Kubectl,

@@ -35,7 +35,7 @@ from chartgate.e2e.waits import eventually
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(100)]  # xdist hands out long files first
 
 NS = "clockwork"
 RELEASE = "clockwork"

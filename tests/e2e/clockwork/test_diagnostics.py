@@ -4,6 +4,10 @@ with a message that names the Deployment, its conditions and the probe failure, 
 artifacts collector must write the namespace's events, describe output, YAML, container
 logs and Helm history. Every other scenario only reaches this code when it breaks, so
 without this test a broken diagnostics path would go unnoticed until the day it matters.
+
+The broken probe checks every second from the container's start, so the pod shows its
+404 within seconds and helm's timeout can be short: the failure then carries the same
+evidence as after a long wait, without waiting out minutes for an outcome known early.
 """
 
 from __future__ import annotations
@@ -17,12 +21,16 @@ from chartgate.e2e import diagnostics
 from chartgate.e2e.release import ReleaseError, Releases
 from chartgate.tools.kube import Kube
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(30)]  # xdist hands out long files first
 
 NS = "clockwork-broken"
 RELEASE = "clockwork-broken"
 N = names(RELEASE)
 WRONG_PATH = "/api/ready"
+# the wrong path, probed every second from the start: the 404 shows within seconds
+BROKEN_READINESS = {"deployment": {"readinessProbe": {"path": WRONG_PATH, "initialDelaySeconds": 0,
+                                                      "periodSeconds": 1, "failureThreshold": 1}}}
+HELM_TIMEOUT = "30s"  # the pod starts within seconds: ample for the probe to fail many times
 
 
 def test_z_broken_readiness_is_diagnosed(releases: Releases, kube: Kube, tmp_path: Path) -> None:
@@ -30,7 +38,7 @@ def test_z_broken_readiness_is_diagnosed(releases: Releases, kube: Kube, tmp_pat
     # the migration hook stay as they are: only the probe is wrong)
     rel = releases.new(RELEASE, NS, ("values-dev.yaml",))
     with pytest.raises(ReleaseError) as failed:
-        rel.install({"deployment": {"readinessProbe": {"path": WRONG_PATH}}}, timeout="50s")
+        rel.install(BROKEN_READINESS, timeout=HELM_TIMEOUT)
     message = str(failed.value)
     for expected in (f"deployment/{N['deployment']} -n {NS}",  # the culprit, by kind, name, namespace
                      "Available=False",  # its conditions

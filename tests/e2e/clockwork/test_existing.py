@@ -40,7 +40,7 @@ from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(32)]  # xdist hands out long files first
 
 NS = "clockwork-test"
 RELEASE = "clockwork-test"

@@ -28,6 +28,7 @@ from contract import (
 )
 from double import AppImages
 from external_db import ExternalPostgres
+from rollouts import FAST_READINESS
 
 from chartgate.e2e import http
 from chartgate.e2e.http import get_ok
@@ -35,8 +36,9 @@ from chartgate.e2e.release import Releases
 from chartgate.tools.helm import HelmError
 from chartgate.tools.kube import Kube, ObjRef, pod_ready, restart_count
 from chartgate.tools.kubectl import Kubectl
+from chartgate.util.merge import deep_merge
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(60)]  # xdist hands out long files first
 
 NS = "clockwork-migrations"
 RELEASE = "clockwork"
@@ -45,6 +47,8 @@ JOB_VALUES = {"migration": {"strategy": "job", "hookDeletePolicy": "before-hook-
               "namespace": {"create": False}}
 FAILING_DIR = {True: "server/migrations-failing",  # the double's set: 00099 fails
                False: "server/migrations-e2e-no-such-directory"}  # any image: goose fails on it
+# a failing set fails the same way every time: one attempt, not a retry after a 10 s backoff
+ONE_ATTEMPT = {"migration": {"backoffLimit": 0}}
 
 
 def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: Kubectl,
@@ -52,7 +56,9 @@ def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: 
     pg = external_postgres
     least = 2 if app_imgs.double else 1
     url_job = pg.create_database("clockwork_c_job")
-    rel = releases.new(RELEASE, NS)  # values.yaml defaults: external PostgreSQL, existing Secret
+    # values.yaml defaults: external PostgreSQL, existing Secret; this scenario is not about
+    # probe timings, so the server turns Ready within a second (rollouts.FAST_READINESS)
+    rel = releases.new(RELEASE, NS, values=FAST_READINESS)
     kubectl.create_namespace(NS)
     kubectl.create_secret_generic(N["secret"], NS, {"DATABASE_URL": url_job})
 
@@ -71,7 +77,8 @@ def test_c_migrations(releases: Releases, watch: Releases, kube: Kube, kubectl: 
     revision = rel.revision()
 
     # 2. failing migration: helm upgrade fails, the previous release keeps serving
-    failing = {**JOB_VALUES, "configMap": {"values": {"migrationsDir": FAILING_DIR[app_imgs.double]}}}
+    failing = deep_merge(deep_merge(JOB_VALUES, ONE_ATTEMPT),
+                         {"configMap": {"values": {"migrationsDir": FAILING_DIR[app_imgs.double]}}})
     with pytest.raises(HelmError) as err:
         rel.upgrade(failing, timeout="2m")
     message = str(err.value)

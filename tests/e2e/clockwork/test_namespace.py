@@ -47,7 +47,7 @@ from chartgate.tools.kube import Kube, ObjRef, job_state
 from chartgate.tools.kubectl import Kubectl
 from chartgate.util.deadline import Terminal
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(50)]  # xdist hands out long files first
 
 NS = "clockwork-nowait"
 N = names("clockwork")

@@ -25,7 +25,7 @@ from chartgate.e2e.waits import eventually
 from chartgate.tools.kube import Kube, ObjRef, restart_count
 from chartgate.util.merge import deep_merge
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(58)]  # xdist hands out long files first
 
 NS = "clockwork-probes"
 RELEASE = "clockwork"

@@ -58,7 +58,7 @@ from chartgate.e2e.settings import missing
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(55)]  # xdist hands out long files first
 
 NS = "clockwork-prod"
 RELEASE = "clockwork-prod"

@@ -31,7 +31,7 @@ from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef, pod_ready
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(70)]  # xdist hands out long files first
 
 NS = "clockwork-reinstall"
 N = names("clockwork")

@@ -27,7 +27,7 @@ from chartgate.e2e.release import Releases
 from chartgate.tools.kube import Kube, ObjRef
 from chartgate.util.merge import deep_merge
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(70)]  # xdist hands out long files first
 
 NS = "clockwork-rollout-check"
 RELEASE = "clockwork"

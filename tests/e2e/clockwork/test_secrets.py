@@ -43,7 +43,7 @@ from chartgate.tools.helm import HelmError
 from chartgate.tools.kube import Kube, ObjRef, pod_ready
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(27)]  # xdist hands out long files first
 
 N = names("clockwork")
 CREATED_NS = "clockwork-secret-created"

@@ -55,7 +55,7 @@ from chartgate.e2e.settings import Settings
 from chartgate.tools.kube import Kube
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(65)]  # xdist hands out long files first
 
 NS = "clockwork-upgrade"
 RELEASE = "clockwork"
