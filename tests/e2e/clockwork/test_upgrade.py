@@ -29,7 +29,9 @@ development-only in-cluster one: a single PostgreSQL pod whose template changes 
 chart versions restarts during the upgrade, and no client can be served while it does —
 chart 0.1.0 → 0.2.0 is such a change, documented in deploy/README.md "Upgrade"; it was
 this journey that found it), ``deployment.replicas=2`` (a rolling update needs a pod to
-keep serving), the stage's images.
+keep serving), the readiness probe checking every second from the start (the journey is not
+about probe timings: the rollout is the same, without idle seconds between probes; the loop
+runs at 100 requests/s so the shorter window still holds ≥ 500), the stage's images.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ from contract import (
 )
 from double import AppImages
 from external_db import ExternalPostgres
+from rollouts import FAST_READINESS, LOOP_RATE
 
 from chartgate.e2e import history
 from chartgate.e2e.loadgen import RequestLoop, assert_clean_rollout, cover_rollout
@@ -54,6 +57,7 @@ from chartgate.e2e.release import Releases
 from chartgate.e2e.settings import Settings
 from chartgate.tools.kube import Kube
 from chartgate.tools.kubectl import Kubectl
+from chartgate.util.merge import deep_merge
 
 pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(65)]  # xdist hands out long files first
 
@@ -79,7 +83,8 @@ def test_b_upgrade_from_last_release(releases: Releases, watch: Releases, kube: 
 
     pg = external_postgres
     db_url = pg.create_database(DATABASE)
-    rel = releases.new(RELEASE, NS, (VALUES_FILE,), {"deployment": {"replicas": 2}})
+    values = deep_merge(FAST_READINESS, {"deployment": {"replicas": 2}})
+    rel = releases.new(RELEASE, NS, (VALUES_FILE,), values)
     rel.chart, rel.values_files = prev.chart, [str(prev.chart / VALUES_FILE)]
     kubectl.create_namespace(NS)
     kubectl.create_secret_generic(SECRET, NS, {"DATABASE_URL": db_url})
@@ -99,7 +104,7 @@ def test_b_upgrade_from_last_release(releases: Releases, watch: Releases, kube: 
     rel.chart, rel.values_files = chart_dir, [str(chart_dir / VALUES_FILE)]
     old_pods = {p.metadata.name for p in kube.live_pods(NS, server_selector(RELEASE))}
     loop = RequestLoop(kube, NS, loadgen_image, f"{SERVICE}/api/health", write_url=f"{SERVICE}/api/projects",
-                       name="upgrade")
+                       name="upgrade", rate=LOOP_RATE)
     with loop:
         res, rollout = cover_rollout(loop, kube, N["deployment"], NS, server_selector(RELEASE),
                                      lambda: rel.upgrade(extra=OVERRIDES))
