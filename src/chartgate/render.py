@@ -13,6 +13,7 @@ output, no process per scenario). ``backend=`` / ``CHARTGATE_RENDER_BACKEND`` ch
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -23,12 +24,13 @@ import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from chartgate import cache
 from chartgate.manifests import ManifestSet, parse
 from chartgate.render_args import TemplateArgs
+from chartgate.results_cache import body_key, remember_body_keys
 from chartgate.scenario import Scenario
 from chartgate.tools.helm import Helm, HelmError
 from chartgate.util.files import atomic_write
@@ -84,6 +86,10 @@ class Renderer:
         self.workers = workers or max(2, (os.cpu_count() or 2))
         self.backend = backend  # auto | persistent | helm (None: $CHARTGATE_RENDER_BACKEND or auto)
         self._chart_digests: dict[Path, str] = {}
+        self._files: dict[str, bytes] = {}
+        self._keys: dict[tuple[Path, TemplateArgs], str] = {}
+        self._packing: list[threading.Event] = []  # packs being written (wait_packed)
+        self._version: str | None = None
         self._memo: dict[str, Rendered] = {}
         self._inflight: dict[str, Future[Rendered]] = {}
         self._lock = threading.Lock()
@@ -118,13 +124,51 @@ class Renderer:
         return self._chart_digests[chart]
 
     def key(self, chart: Path, args: TemplateArgs) -> str:
+        """The render cache's key: the chart's files, helm's version, the template inputs
+        and the values files' contents (computed once per renderer and input)."""
+        memo = self._keys.get((chart, args))
+        if memo is None:
+            memo = self._keys[(chart, args)] = self._key(chart, args)
+        return memo
+
+    def _key(self, chart: Path, args: TemplateArgs) -> str:
         h = hashlib.sha256()
         h.update(self._digest(chart).encode())
-        h.update(self.helm.version.encode())
-        h.update(json.dumps(asdict(args), sort_keys=True, default=str).encode())
+        h.update(self._helm_version().encode())
+        # TemplateArgs' fields are flat (strings, tuples): the same JSON as asdict(), without
+        # its recursive copies
+        fields = {f.name: getattr(args, f.name) for f in dataclasses.fields(args)}
+        h.update(json.dumps(fields, sort_keys=True, default=str).encode())
         for vf in args.values_files:
-            h.update(Path(vf).read_bytes())
+            h.update(self._file_bytes(vf))
         return h.hexdigest()[:32]
+
+    def _file_bytes(self, path: str) -> bytes:
+        """A values file's content, read once per renderer (matrix scenarios share files)."""
+        data = self._files.get(path)
+        if data is None:
+            data = self._files[path] = Path(path).read_bytes()
+        return data
+
+    def _helm_version(self) -> str:
+        """``helm version``, remembered on disk per binary (path, size, mtime): asking helm
+        costs a process start on every run, a large part of a warm run."""
+        if self._version is None:
+            memo = None
+            if type(self.helm) is Helm and self.helm.binary is not None:
+                binary = Path(self.helm.binary).resolve()
+                with contextlib.suppress(OSError):
+                    st = binary.stat()
+                    memo = self.cache_dir / "helm-version" / hashlib.sha256(
+                        f"{binary}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:32]
+            if memo is not None and self.use_cache and memo.is_file():
+                self._version = memo.read_text()
+            else:
+                self._version = self.helm.version
+                if memo is not None and self.use_cache:
+                    memo.parent.mkdir(parents=True, exist_ok=True)
+                    atomic_write(memo, self._version)
+        return self._version
 
     def _template(self, chart: Path, args: TemplateArgs) -> str:
         fast = self.persistent
@@ -238,19 +282,109 @@ class Renderer:
         return self.workers
 
     def render_all(self, scenarios: Iterable[Scenario]) -> dict[str, Rendered]:
-        items = list(scenarios)
-        with ThreadPoolExecutor(max_workers=self._pool_size()) as pool:
-            results = list(pool.map(self.render, items))
-        return {s.name: r for s, r in zip(items, results, strict=True)}
+        out = {name: future.result() for name, future in self.submit_all(scenarios).items()}
+        self.wait_packed()
+        return out
+
+    def wait_packed(self) -> None:
+        """Wait until the packs of finished runs are written (a run's last render writes it)."""
+        with self._lock:
+            packing, self._packing = self._packing, []
+        for written in packing:
+            written.wait()
 
     def submit_all(self, scenarios: Iterable[Scenario]) -> dict[str, Future[Rendered]]:
         """Start rendering ``scenarios`` in the background, in order; each result when it is
-        ready (the caller goes on with other work meanwhile)."""
+        ready (the caller goes on with other work meanwhile). The whole set comes from its
+        pack when an earlier run rendered exactly these inputs (see :meth:`_load_pack`)."""
+        items = list(scenarios)
+        pack = None
+        if self.use_cache and not self.coverage and items:
+            pack = self._pack_file([self.key(s.chart, s.args) for s in items])
+            if self._load_pack(pack, items):
+                pack = None  # nothing new to write
         pool = ThreadPoolExecutor(max_workers=self._pool_size(), thread_name_prefix="chartgate-render")
         try:
-            return {s.name: pool.submit(self.render, s) for s in scenarios}
+            futures = {s.name: pool.submit(self.render, s) for s in items}
         finally:
             pool.shutdown(wait=False)  # the queued renders still run
+        if pack is not None:
+            self._write_pack_when_done(pack, list(futures.values()))
+        return futures
+
+    # --- the pack: one file holding every render of a run ---------------------------------
+    # A warm run reads one pickle instead of two files per scenario, and identical documents
+    # of different scenarios come back as one object (a matrix repeats most of its documents),
+    # with the digest every stage keys its results by (results_cache.body_key).
+    PACKS_KEPT = 8
+
+    def _pack_file(self, keys: Iterable[str]) -> Path:
+        h = hashlib.sha256(f"pack\0{PARSED_FORMAT}\0".encode())
+        for key in sorted(set(keys)):
+            h.update(key.encode() + b"\0")
+        return self.cache_dir / "packs" / f"{h.hexdigest()[:32]}.pickle"
+
+    def _load_pack(self, file: Path, items: list[Scenario]) -> bool:
+        """Put the pack's renders into this run's memo; False if there is none (or it does
+        not hold every scenario's render)."""
+        try:
+            data = pickle.loads(file.read_bytes())
+        except Exception:
+            return False
+        if not (isinstance(data, dict) and data.get("format") == PARSED_FORMAT):
+            return False
+        renders = data.get("renders")
+        if not isinstance(renders, dict):
+            return False
+        keyed = [(self.key(s.chart, s.args), s) for s in items]
+        if any(key not in renders for key, _ in keyed):
+            return False
+        remember_body_keys(data.get("body_keys") or ())
+        with self._lock:
+            for key, sc in keyed:
+                manifests, error = renders[key]
+                self._memo.setdefault(key, Rendered(sc, manifests, error, 0.0, True))
+        return True
+
+    def _write_pack_when_done(self, file: Path, futures: list[Future[Rendered]]) -> None:
+        left = [len(futures)]
+        lock = threading.Lock()
+        written = threading.Event()
+        with self._lock:
+            self._packing.append(written)
+
+        def done(_f: Future[Rendered]) -> None:
+            with lock:
+                left[0] -= 1
+                if left[0]:
+                    return
+            try:
+                if all(f.exception() is None for f in futures):
+                    self._write_pack(file, futures)
+            finally:
+                written.set()
+
+        for f in futures:
+            f.add_done_callback(done)
+
+    def _write_pack(self, file: Path, futures: list[Future[Rendered]]) -> None:
+        """Pack every render of ``futures`` (finished, none failed) into ``file``."""
+        renders: dict[str, tuple[ManifestSet | None, str | None]] = {}
+        bodies: dict[int, object] = {}
+        for f in futures:
+            r = f.result()
+            renders[self.key(r.scenario.chart, r.scenario.args)] = (r.manifests, r.error)
+            for doc in r.manifests or ():
+                bodies.setdefault(id(doc.body), doc.body)
+        body_keys = [(body, body_key(body)) for body in bodies.values()]
+        try:
+            atomic_write(file, pickle.dumps({"format": PARSED_FORMAT, "renders": renders,
+                                             "body_keys": body_keys}, pickle.HIGHEST_PROTOCOL))
+            olds = sorted(file.parent.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in olds[self.PACKS_KEPT:]:
+                old.unlink(missing_ok=True)
+        except OSError as exc:  # a cache that cannot be written only costs the next run time
+            log.warning("render pack %s not written: %s", file, exc)
 
 
 def _may_use_persistent(backend: str | None) -> bool:

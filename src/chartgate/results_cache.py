@@ -19,6 +19,7 @@ import hashlib
 import os
 import pickle
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,14 @@ def body_key(body: Any) -> str:
             _BODY_KEYS.clear()
         _BODY_KEYS[id(body)] = (body, key)
     return key
+
+
+def remember_body_keys(pairs: Iterable[tuple[Any, str]]) -> None:
+    """``(body, body_key(body))`` pairs computed earlier (a render pack stores them beside
+    the bodies), so :func:`body_key` answers them without hashing."""
+    for body, key in pairs:
+        if isinstance(body, dict):
+            _BODY_KEYS[id(body)] = (body, key)
 
 
 class ResultCache:

@@ -349,3 +349,35 @@ def test_a_scenario_directory_defaults_file_applies_everywhere(chart: Path, scen
     write(scen, "_defaults.yaml", "relase: typo\n")
     with pytest.raises(ScenarioError, match=r"_defaults.yaml: unknown key\(s\) relase"):
         dir_overrides(scen)
+
+
+def test_a_warm_run_reads_one_pack_with_shared_documents(chart: Path, scen: Path, tmp_path: Path) -> None:
+    """After a run, its renders are packed into one file: the next run with the same inputs
+    reads only that (no per-scenario files), gets identical documents as one object, and
+    their digests without hashing again."""
+    from chartgate import results_cache
+
+    cache = tmp_path / "cache"
+    first = Renderer(helm=FakeHelm(), cache_dir=cache)  # type: ignore[arg-type]
+    res = first.render_all(scenarios(chart, scen))
+    (pack,) = (cache / "packs").iterdir()
+    for f in cache.glob("*.yaml"):  # the per-scenario files are not read any more
+        f.unlink()
+    for f in cache.glob("*.pickle"):
+        f.unlink()
+    second = Renderer(helm=FakeHelm(), cache_dir=cache)  # type: ignore[arg-type]
+    res2 = second.render_all(load_dir(scen, Defaults(chart=chart)))
+    assert second.renders == 0 and all(r.cache_hit for r in res2.values())
+    assert {n: r.manifests.raw for n, r in res2.items()} == {  # type: ignore[union-attr]
+        n: r.manifests.raw for n, r in res.items()}  # type: ignore[union-attr]
+    s0, same = res2["s0"].manifests, res2["same-as-s0"].manifests
+    assert s0 is not None and same is not None and s0.documents[0].body is same.documents[0].body
+    assert res2["same-as-s0"].scenario.name == "same-as-s0"
+    body = s0.documents[0].body
+    assert results_cache._BODY_KEYS[id(body)][0] is body  # remembered from the pack
+    # another set of inputs (one scenario more) is another pack; the old one still serves its set
+    write(scen, "s9.yaml", "set: {replicas: 9}\n")
+    third = Renderer(helm=FakeHelm(), cache_dir=cache)  # type: ignore[arg-type]
+    third.render_all(load_dir(scen, Defaults(chart=chart)))
+    assert third.renders == 4  # s9, and the others' files are gone: rendered again
+    assert pack.exists() and len(list((cache / "packs").iterdir())) == 2

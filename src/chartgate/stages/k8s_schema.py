@@ -289,12 +289,13 @@ class K8sSchemaStage:
         self.result_cache = result_cache  # the gate turns it on (CHARTGATE_RESULT_CACHE=0: off)
         self._disk: dict[Path, ResultCache] = {}
         self._observed: set[int] = set()  # id() of the manifest sets observe() has validated
+        self._duplicates: dict[int, tuple[str, list[tuple[int, str, int]]]] = {}  # id(raw) -> (raw, found)
 
     def _disk_cache(self, directory: Path) -> ResultCache:
         """Results of built-in kinds persisted across runs, per schema tree."""
         if directory not in self._disk:
             salt = "|".join([RESULTS_VERSION, str(directory), _package_version("kubernetes-validate"),
-                             _package_version("jsonschema")])
+                             _package_version("jsonschema"), _package_version("jsonschema-rs")])
             self._disk[directory] = ResultCache(
                 STAGE, salt, enabled_=bool(self.result_cache) and results_enabled())
         return self._disk[directory]
@@ -354,12 +355,16 @@ class K8sSchemaStage:
 
     def _duplicate_keys(self, raw: str) -> list[tuple[int, str, int]]:
         """:func:`duplicate_keys`, remembered across runs (it composes every document)."""
+        seen = self._duplicates.get(id(raw))  # observe() and check() ask for the same text
+        if seen is not None and seen[0] is raw:
+            return list(seen[1])
         disk = self._disk_cache(Path("duplicate-keys"))
         key = hashlib.sha1(raw.encode()).hexdigest()
         found = disk.get(key)
         if found is None:
             found = duplicate_keys(raw)
             disk.put(key, found)
+        self._duplicates[id(raw)] = (raw, found)
         return list(found)
 
     def _validator(self, version: SchemaVersion, api_version: str, kind: str,

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # opa_client pulls in aiohttp (~0.3 s): imported when a serve
 from chartgate import proc
 from chartgate.tools import bootstrap
 from chartgate.util.deadline import Terminal, poll_until
+from chartgate.util.gogc import server_env
 from chartgate.util.lifecycle import Service
 
 # OPA's load/compile errors: "path/x.rego:6: rego_type_error: undefined function f"
@@ -164,7 +165,7 @@ class OpaServer(Service):
                     [binary, "run", "--server", "--addr", f"127.0.0.1:{self.port}",
                      "--log-level", "error", "--skip-version-check",
                      "--shutdown-grace-period", "1", *self.paths, *extra],
-                    log_file=self._log)
+                    log_file=self._log, env=server_env())
                 with _LIVE_LOCK:
                     _LIVE.add(self)
                 from opa_client import OpaClient

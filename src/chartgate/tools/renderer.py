@@ -42,6 +42,7 @@ from chartgate.tools import go
 from chartgate.tools.helm import HelmError, clean_error
 from chartgate.tools.versions import tool
 from chartgate.util.files import atomic_output
+from chartgate.util.gogc import server_env
 
 log = logging.getLogger("chartgate.renderer")
 
@@ -143,7 +144,7 @@ class PersistentRenderer:
     def _start(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             return
-        self._proc = proc.start_pipe([self.binary, f"-workers={self.workers}"], env=self.env or None)
+        self._proc = proc.start_pipe([self.binary, f"-workers={self.workers}"], env=server_env(self.env))
         self._reader = threading.Thread(target=self._read_loop, args=(self._proc,), daemon=True,
                                         name="chartgate-renderer-reader")
         self._reader.start()
