@@ -1,7 +1,6 @@
-"""What the rollout scenarios (e, f, i) share: a two-replica dev release per test file, each in
-its own namespace (so pytest-xdist's ``--dist loadfile`` runs them side by side), and the
-bounded in-cluster request loop (:mod:`chartgate.e2e.loadgen`) around a
-change.
+"""What the rollout tests share (scenarios i, e, f in ``test_rollout.py``, the upgrade journey, the
+test of the rolling-update check): a two-replica dev release in the test file's namespace, and
+the bounded in-cluster request loop (:mod:`chartgate.e2e.loadgen`) around a change.
 
 The loop is a Job whose workers keep their connections alive, GET ``/api/health`` and POST a new
 project for a fifth of the requests, through the release's Service. It starts before the change
