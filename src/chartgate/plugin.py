@@ -257,7 +257,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if gate.config.coverage and gate.rendered and not hasattr(config, "workerinput"):
         from chartgate import coverage
 
-        covs = coverage.collect(gate.renderer, gate.rendered.values())
+        unit = None
+        if config.stash.get(UNITTEST_KEY, False) and _suites(config):  # the suites' renders count too
+            from chartgate.charts import Chart, render_path
+            from chartgate.coverage import jobs
+
+            chart = gate.config.chart
+            unit = jobs.render(gate.renderer, chart, render_path(Chart.load(chart), gate.renderer.helm),
+                               key=chart)
+        covs = coverage.collect(gate.renderer, gate.rendered.values(), unit)
         root = Path(str(config.rootpath))
         cov_results = coverage.present(covs, config.getoption("--chartgate-coverage-min"),
                                        root / str(config.getoption("--chartgate-coverage-dir")))

@@ -14,13 +14,17 @@ below N %.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chartgate.coverage.model import Plan, TemplateCoverage, aggregate, describe
 from chartgate.coverage.values import ValuesCoverage, analyse
 from chartgate.render import Rendered, Renderer
 from chartgate.report.model import Finding, Severity, StageResult
+
+if TYPE_CHECKING:
+    from chartgate.coverage.jobs import UnittestRenders
 
 STAGE = "coverage"
 
@@ -30,6 +34,10 @@ class ChartCoverage:
     chart: Path
     templates: TemplateCoverage
     values: ValuesCoverage
+    scenario_renders: int = 0
+    unittest_renders: int = 0  # helm-unittest test jobs' renders (the unittest stage ran)
+    # (suite file, test, why): jobs whose render is not repeated exactly (inexact) or at all
+    unittest_notes: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def _display(chart: Path) -> str:
@@ -39,20 +47,36 @@ def _display(chart: Path) -> str:
         return chart.resolve().as_posix()
 
 
-def collect(renderer: Renderer, rendered: Iterable[Rendered]) -> list[ChartCoverage]:
-    """Coverage per chart over ``rendered`` (renders done with ``Renderer(coverage=True)``)."""
+def collect(renderer: Renderer, rendered: Iterable[Rendered],
+            unittest: UnittestRenders | None = None) -> list[ChartCoverage]:
+    """Coverage per chart over ``rendered`` (renders done with ``Renderer(coverage=True)``)
+    and over the helm-unittest jobs' renders (:func:`chartgate.coverage.jobs.render`)."""
     by_chart: dict[Path, list[Rendered]] = {}
     for r in rendered:
         by_chart.setdefault(r.scenario.chart.resolve(), []).append(r)
+    jobs = unittest.renders if unittest else []
+    for j in jobs:
+        by_chart.setdefault(j.chart, [])
     out = []
     for chart in sorted(by_chart):
         plan_id, data = renderer.coverage_plan(chart)
         plan = Plan.from_json(plan_id, data)
         runs = sorted(by_chart[chart], key=lambda r: r.scenario.name)
         hits = [r.coverage_hits or {} for r in runs if r.coverage_plan == plan_id]
-        tc = aggregate(_display(chart), plan, hits)
+        mine = [j for j in jobs if j.chart == chart]
+        used = [j for j in mine if j.plan == plan_id]
+        notes = [(n.file, n.name, n.message) for c, n in (unittest.notes if unittest else []) if c == chart]
+        notes += [(j.job.file, j.job.name, why) for j in used for why in j.job.inexact]
+        notes += [(j.job.file, j.job.name, "the chart changed while the run rendered it: not counted")
+                  for j in mine if j.plan != plan_id]
+        if used:  # the one capability helm-unittest's render and the renderer's cannot share
+            notes += [(f, "every job", "reads .Capabilities.HelmVersion: helm-unittest renders with its "
+                       "Helm 3 library's, the renderer with Helm 4's")
+                      for f, src in sorted(plan.sources.items()) if ".Capabilities.HelmVersion" in src]
+        tc = aggregate(_display(chart), plan, [*hits, *(j.hits for j in used)])
         vc = analyse(chart, plan, [r.scenario for r in runs])
-        out.append(ChartCoverage(chart, tc, vc))
+        out.append(ChartCoverage(chart, tc, vc, scenario_renders=len(hits), unittest_renders=len(used),
+                                 unittest_notes=sorted(notes)))
     return out
 
 
@@ -65,6 +89,9 @@ def findings(cov: ChartCoverage, minimum: float | None = None) -> list[Finding]:
     for a in cov.templates.unreachable():
         out.append(Finding(STAGE, "needs-cluster", describe(a) + " (depends on lookup: not counted)",
                            Severity.NOTE, template=a.probe.file, path=f"line {a.probe.line}"))
+    for file, test, why in cov.unittest_notes:
+        out.append(Finding(STAGE, "unittest-render", f"{file}: test {test!r}: {why}", Severity.NOTE,
+                           template=file))
     for f, why in sorted(cov.templates.plan.not_instrumented.items()):
         out.append(Finding(STAGE, "not-instrumented", f"{f}: {why}", Severity.NOTE, template=f))
     v = cov.values
@@ -99,9 +126,13 @@ def text(cov: ChartCoverage) -> str:
     from chartgate.coverage.writers import summary
 
     v = cov.values
-    lines = [f"template coverage of {cov.templates.chart} over {cov.templates.scenarios} renders:",
+    lines = [f"template coverage of {cov.templates.chart} over {cov.templates.scenarios} renders "
+             f"({cov.scenario_renders} scenarios, {cov.unittest_renders} helm-unittest jobs):",
              summary(cov.templates)]
     lines += [f"  {describe(a)}" for a in cov.templates.uncovered()]
+    if cov.unittest_notes:
+        lines.append("helm-unittest jobs not rendered exactly as helm-unittest renders them:")
+        lines += [f"  {file}: test {test!r}: {why}" for file, test, why in cov.unittest_notes]
     unreachable = cov.templates.unreachable()
     if unreachable:
         lines.append(f"not counted: {len(unreachable)} arms depend on lookup, which finds nothing "

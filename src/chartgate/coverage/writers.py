@@ -90,7 +90,8 @@ def html_report(cov: TemplateCoverage) -> str:
     out = ["<!DOCTYPE html>", '<html><head><meta charset="utf-8">',
            f"<title>chartgate template coverage: {e(cov.chart)}</title>", f"<style>{_CSS}</style>",
            "</head><body>", f"<h1>Template coverage: {e(cov.chart)}</h1>",
-           f"<p>{cov.scenarios} scenario renders; lines {cov.lines_hit}/{cov.lines_total} "
+           f"<p>{cov.scenarios} renders (scenarios and helm-unittest jobs); "
+           f"lines {cov.lines_hit}/{cov.lines_total} "
            f"({cov.line_percent():.1f}%), branches {cov.arms_hit}/{cov.arms_total} "
            f"({cov.branch_percent():.1f}%)</p>",
            "<table><tr><th>template</th><th>lines</th><th>branches</th><th>%</th></tr>"]

@@ -26,11 +26,13 @@ package main
 // function) rather than only testing it or reaching into it.
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"path"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +42,10 @@ import (
 
 	"helm.sh/helm/v4/pkg/chart"
 	"helm.sh/helm/v4/pkg/chart/common"
+	commonutil "helm.sh/helm/v4/pkg/chart/common/util"
+	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
+	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
+	"helm.sh/helm/v4/pkg/engine"
 )
 
 const (
@@ -894,5 +900,188 @@ func (ra *readAnalyzer) walkList(list *parse.ListNode, dot dotCtx, vars map[stri
 			}
 			ra.define(n.Name, arg, depth)
 		}
+	}
+}
+
+// unittestJob is one test job of a helm-unittest suite, its options already resolved
+// (suite and job merged, values files and `set` merged into one values map) by
+// chartgate.stages.unittest. helm-unittest does not render through `helm template`:
+// it calls the engine on a copy of the chart that keeps only the suite's templates (and
+// every partial), with its own release defaults (RELEASE-NAME, NAMESPACE, revision 0)
+// and capabilities (the kube version it is given or its own default, and exactly the
+// API versions it is given). unittestRender does the same with the instrumented
+// templates, so the probes count what the job's render executed.
+type unittestJob struct {
+	Values               map[string]any `json:"values"`
+	Templates            []string       `json:"templates"`         // the suite's `templates` ("**" when none)
+	ExcludeTemplates     []string       `json:"exclude_templates"` // the suite's `excludeTemplates`
+	Release              string         `json:"release"`
+	Namespace            string         `json:"namespace"`
+	Revision             int            `json:"revision"`
+	IsUpgrade            bool           `json:"is_upgrade"`
+	KubeMajor            string         `json:"kube_major"`
+	KubeMinor            string         `json:"kube_minor"`
+	APIVersions          []string       `json:"api_versions"`
+	ChartVersion         string         `json:"chart_version"`
+	AppVersion           string         `json:"app_version"`
+	SkipSchemaValidation bool           `json:"skip_schema_validation"`
+}
+
+// unittestRender answers {"op": "unittest-job", "chart": ..., "job": {...}}: the job's
+// render with coverage ("ok" false with the engine's error when it fails; the hits up to
+// the failure are kept). "stdout" lists the rendered files, each after a "# Source:" line,
+// in name order.
+func unittestRender(req request) (resp response) {
+	resp = response{ID: req.ID}
+	defer func() {
+		if p := recover(); p != nil {
+			resp.OK, resp.Error = false, fmt.Sprintf("renderer panic: %v", p)
+		}
+	}()
+	if req.Job == nil {
+		resp.Error = "unittest-job: no job"
+		return resp
+	}
+	job := req.Job
+	loaded, err := loadChart(req.Chart)
+	if err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	ch, ok := loaded.(*chartv2.Chart)
+	if !ok {
+		resp.Error = fmt.Sprintf("unittest-job: %s is not an apiVersion v1/v2 chart", req.Chart)
+		return resp
+	}
+	plan := instrument(ch)
+	h := newHits(plan)
+	resp.Plan, resp.Coverage = plan.key, map[string]int64{}
+	defer func() { resp.Coverage = h.sparse() }()
+
+	vals := common.Values(job.Values)
+	if vals == nil {
+		vals = common.Values{}
+	}
+	if err := chartutil.ProcessDependencies(ch, vals); err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	opts := common.ReleaseOptions{Name: job.Release, Namespace: job.Namespace, Revision: job.Revision,
+		IsInstall: !job.IsUpgrade, IsUpgrade: job.IsUpgrade}
+	kv, err := common.ParseKubeVersion(fmt.Sprintf("v%s.%s.0", job.KubeMajor, job.KubeMinor))
+	if err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	caps := &common.Capabilities{KubeVersion: *kv, APIVersions: common.VersionSet(job.APIVersions),
+		HelmVersion: common.DefaultCapabilities.HelmVersion}
+	// before the render values: helm 4 copies the metadata into .Chart there (helm-unittest's
+	// helm 3 reads it when rendering)
+	setChartVersions(ch, job.ChartVersion, job.AppVersion)
+	renderVals, err := commonutil.ToRenderValuesWithSchemaValidation(ch, vals, opts, caps, job.SkipSchemaValidation)
+	if err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	templates := job.Templates
+	if len(templates) == 0 {
+		templates = []string{"**"}
+	}
+	filtered := unittestChart(ch.Name(), ch.Name(), templates, job.ExcludeTemplates, ch)
+	out, err := engine.Engine{CustomTemplateFuncs: h.funcs()}.Render(filtered, renderVals)
+	if err != nil {
+		resp.Error = err.Error()
+		return resp
+	}
+	names := make([]string, 0, len(out))
+	for n := range out {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, "# Source: %s\n%s\n", n, out[n])
+	}
+	resp.OK, resp.Stdout = true, b.String()
+	return resp
+}
+
+// unittestTemplateName: a suite's template name as a chart path (deployment.yaml →
+// templates/deployment.yaml), as helm-unittest resolves it.
+func unittestTemplateName(name string) string {
+	for _, p := range []string{"templates", "charts", "crds", "**"} {
+		if strings.HasPrefix(name, p) {
+			return name
+		}
+	}
+	return path.Join("templates", name)
+}
+
+// unittestPattern: helm-unittest's template selector as a regular expression ("**" any
+// path, "*" any path or none; matched anywhere in the template's name, as it does).
+func unittestPattern(chartRoute, name string) *regexp.Regexp {
+	p := path.Join(chartRoute, unittestTemplateName(name))
+	p = strings.NewReplacer(".", `\.`, "+", `\+`, "[", `\[`, "]", `\]`).Replace(p)
+	p = strings.ReplaceAll(p, "**", `[0-9a-zA-Z_\-/\.]+`)
+	p = strings.ReplaceAll(p, "*", `[0-9a-zA-Z_\-_/\.]*`)
+	p = strings.NewReplacer("?", `\?`, "(", `\(`, ")", `\)`, "|", `\|`, "{", `\{`, "}", `\}`,
+		"^", `\^`, "$", `\$`).Replace(p)
+	re, err := regexp.Compile(p)
+	if err != nil {
+		return regexp.MustCompile(regexp.QuoteMeta(p))
+	}
+	return re
+}
+
+// unittestChart: the chart as helm-unittest renders a suite's jobs: at every level, the
+// templates the suite selects (minus the excluded ones) and every partial (_*.tpl).
+func unittestChart(chartRoute, route string, include, exclude []string, c *chartv2.Chart) *chartv2.Chart {
+	out := *c
+	out.Templates = nil
+	for _, name := range include {
+		re := unittestPattern(chartRoute, name)
+		for _, t := range c.Templates {
+			if re.MatchString(path.Join(route, t.Name)) {
+				out.Templates = append(out.Templates, t)
+			}
+		}
+	}
+	out.Templates = slices.DeleteFunc(out.Templates, func(t *common.File) bool {
+		return slices.ContainsFunc(exclude, func(name string) bool {
+			return unittestPattern(chartRoute, name).MatchString(path.Join(route, t.Name))
+		})
+	})
+	for _, t := range c.Templates {
+		if strings.HasPrefix(path.Base(t.Name), "_") {
+			out.Templates = append(out.Templates, t)
+		}
+	}
+	var deps []*chartv2.Chart
+	for _, d := range c.Dependencies() {
+		deps = append(deps, unittestChart(chartRoute, path.Join(route, "charts", d.Name()), include, exclude, d))
+	}
+	out.SetDependencies(deps...)
+	return &out
+}
+
+// setChartVersions: the job's chart version and appVersion, on the chart and on every
+// direct dependency (as helm-unittest sets them). The metadata is copied first: a cached
+// chart shares it with other renders.
+func setChartVersions(c *chartv2.Chart, version, appVersion string) {
+	if version == "" && appVersion == "" {
+		return
+	}
+	set := func(ch *chartv2.Chart) {
+		if ch.Metadata == nil {
+			return
+		}
+		m := *ch.Metadata
+		m.Version = cmp.Or(version, m.Version)
+		m.AppVersion = cmp.Or(appVersion, m.AppVersion)
+		ch.Metadata = &m
+	}
+	set(c)
+	for _, d := range c.Dependencies() {
+		set(d)
 	}
 }

@@ -63,6 +63,8 @@ type request struct {
 	IsUpgrade   bool     `json:"is_upgrade"`
 	ShowOnly    []string `json:"show_only"`
 	Coverage    bool     `json:"coverage,omitempty"`
+	// {"op": "unittest-job"}: one helm-unittest test job's render, with coverage (coverage.go)
+	Job *unittestJob `json:"job,omitempty"`
 }
 
 type response struct {
@@ -299,6 +301,8 @@ func main() {
 				var resp response
 				if req.Op == "coverage-plan" {
 					resp = coveragePlan(req)
+				} else if req.Op == "unittest-job" {
+					resp = unittestRender(req)
 				} else {
 					text, err, run := safeRender(req)
 					if err != nil {

@@ -227,6 +227,16 @@ class PersistentRenderer:
         err = HelmError("template", clean_error("Error: " + str(msg.get("error", ""))))
         return CoveredRender(None, err, str(msg.get("plan", "")), hits)
 
+    def unittest_covered(self, chart: Path, job: dict[str, Any]) -> CoveredRender:
+        """One helm-unittest test job's render (``job``: :meth:`chartgate.stages.unittest.
+        RenderJob.request`) as helm-unittest makes it, with the templates instrumented."""
+        msg = self._call({"op": "unittest-job", "chart": str(chart), "job": job})
+        hits = {int(k): int(v) for k, v in (msg.get("coverage") or {}).items()}
+        if msg.get("ok"):
+            return CoveredRender(str(msg.get("stdout", "")), None, str(msg.get("plan", "")), hits)
+        return CoveredRender(None, HelmError("template", str(msg.get("error", ""))),
+                             str(msg.get("plan", "")), hits)
+
     def coverage_plan(self, chart: Path) -> tuple[str, dict[str, Any]]:
         """The chart's coverage plan: ``(plan id, {"files", "probes", "reads"})`` (see
         ``renderer/coverage.go``)."""

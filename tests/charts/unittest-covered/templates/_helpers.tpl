@@ -1,0 +1,3 @@
+{{- define "uc.name" -}}
+{{- if .Values.feature.enabled }}featured{{ else }}plain{{ end -}}
+{{- end }}
