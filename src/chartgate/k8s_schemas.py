@@ -73,7 +73,11 @@ def _major_minor(v: str) -> tuple[int, ...]:
 def resolve_version(requested: str | None, root: Path | None = None) -> SchemaVersion:
     """The schema tree for ``requested`` (``"1.34.0"``, ``"v1.34"``): the same minor if
     shipped, else the newest older one, else the oldest available."""
-    base = root or schema_root()
+    return _resolve_version(requested, root or schema_root())
+
+
+@cache  # asked for every document of every scenario; the trees do not change within a run
+def _resolve_version(requested: str | None, base: Path) -> SchemaVersion:
     versions = available_versions(base)
     if not versions:
         raise FileNotFoundError(f"no *-local-strict schema directories in {base}")

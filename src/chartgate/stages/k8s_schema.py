@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.metadata
 import json
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -240,10 +240,22 @@ RESULTS_VERSION = "k8s-schema/1"  # bump when _errors() changes what it reports
 
 
 @cache
-def _package_version(name: str) -> str:
+def _package_version(name: str, module: str) -> str:
+    """The installed version of distribution ``name`` (which provides ``module``): the name
+    of its ``.dist-info`` directory beside the module (``jsonschema_rs-0.60.3.dist-info``),
+    else importlib.metadata (whose imports alone cost a fifth of a warm gate's CPU)."""
+    spec = find_spec(module)
+    if spec is not None and spec.origin:
+        top = Path(spec.origin).parent
+        top = top.parent if top.name == module else top
+        found = sorted(top.glob(f"{name.replace('-', '_')}-*.dist-info"))
+        if len(found) == 1:
+            return found[0].name.removesuffix(".dist-info").split("-", 1)[1]
+    from importlib import metadata
+
     try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
         return "?"
 
 
@@ -294,8 +306,10 @@ class K8sSchemaStage:
     def _disk_cache(self, directory: Path) -> ResultCache:
         """Results of built-in kinds persisted across runs, per schema tree."""
         if directory not in self._disk:
-            salt = "|".join([RESULTS_VERSION, str(directory), _package_version("kubernetes-validate"),
-                             _package_version("jsonschema"), _package_version("jsonschema-rs")])
+            salt = "|".join([RESULTS_VERSION, str(directory),
+                             _package_version("kubernetes-validate", "kubernetes_validate"),
+                             _package_version("jsonschema", "jsonschema"),
+                             _package_version("jsonschema-rs", "jsonschema_rs")])
             self._disk[directory] = ResultCache(
                 STAGE, salt, enabled_=bool(self.result_cache) and results_enabled())
         return self._disk[directory]

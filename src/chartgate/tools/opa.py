@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import http.client
 import json
 import re
 import signal
@@ -227,7 +226,7 @@ class OpaServer(Service):
         path = f"/v1/data/{package.replace('.', '/')}/{rule}"
         try:
             status, body = self._client.request("POST", path, {"input": input_data})
-        except (OSError, http.client.HTTPException) as exc:
+        except OSError as exc:
             raise OpaError(f"OPA at {self.url} did not answer: {exc}; log: {self._log_tail()}") from exc
         if status != 200:
             raise OpaError(f"OPA evaluation failed: HTTP {status} for {path}: "
@@ -251,6 +250,9 @@ class _Http:
         self.timeout = timeout
 
     def request(self, method: str, path: str, payload: Any = None) -> tuple[int, bytes]:
+        """``(status, body)``; a connection that fails or breaks raises :class:`OSError`."""
+        import http.client  # only when a server runs (a warm gate never starts one)
+
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             body = json.dumps(payload).encode() if payload is not None else None
@@ -258,13 +260,15 @@ class _Http:
             conn.request(method, path, body=body, headers=headers)
             resp = conn.getresponse()
             return resp.status, resp.read()
+        except http.client.HTTPException as exc:  # a malformed or cut-off answer
+            raise ConnectionError(f"{type(exc).__name__}: {exc}") from exc
         finally:
             conn.close()
 
     def check_health(self) -> bool:
         try:
             return self.request("GET", "/health")[0] == 200
-        except (OSError, http.client.HTTPException):
+        except OSError:
             return False
 
     def close(self) -> None:
