@@ -1,22 +1,32 @@
-"""Scenarios a, g, h on the development install of the deployment plan (step 13):
+"""Scenarios a, g, h and journey c on the development install of the deployment plan (step 13):
 
     helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml \
         -n clockwork --create-namespace
 
 (plus the stage's environment values: the locally built images). In-cluster PostgreSQL,
-migrations as values-dev.yaml says. The tests share that release and run in file order;
-h uninstalls it, so it is last. With a real image (``CLOCKWORK_E2E_IMAGE``) only the
-contract is checked: endpoints answer, goose's version table is complete — not the log
-lines, answer bodies and version strings only the contract double is known to produce.
+migrations as values-dev.yaml says. The tests share that release and run in file order:
+g writes data, h uninstalls the release (``helm uninstall clockwork -n clockwork``), and
+journey c installs it again with the command both docs print (deploy/README.md
+"Development install", docs/deployment.md), ``--wait`` included — the failure an operator
+reported (``helm install --wait`` timing out on ``password authentication failed for user
+"clockwork"``): the data PVC outlives the release, so must the database credentials; the
+data g wrote must be readable and the server Ready. c reuses a, g and h's release and
+uninstall instead of making its own (a whole install, write and uninstall less).
+With a real image (``CLOCKWORK_E2E_IMAGE``) only the contract is checked: endpoints
+answer, goose's version table is complete — not the log lines, answer bodies and version
+strings only the contract double is known to produce.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from contract import (
+    CHART_PATH,
     SERVER,
     assert_goose_applied,
     assert_migrated_once,
@@ -29,17 +39,22 @@ from contract import (
 )
 from double import AppImages
 
+from chartgate.e2e.docs import documented_helm
 from chartgate.e2e.http import get_ok
 from chartgate.e2e.release import Release, Releases
 from chartgate.e2e.waits import eventually
-from chartgate.tools.kube import Kube, ObjRef
+from chartgate.tools.kube import Kube, ObjRef, pod_ready
 from chartgate.tools.kubectl import Kubectl
 
-pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(100)]  # xdist hands out long files first
+pytestmark = [pytest.mark.e2e, pytest.mark.e2e_seconds(130)]  # xdist hands out long files first
 
 NS = "clockwork"
 RELEASE = "clockwork"
 N = names(RELEASE)
+PVC = f"data-{N['postgresql']}-0"
+DEV_INSTALL = ("helm install clockwork ./deploy/helm/clockwork -f deploy/helm/clockwork/values-dev.yaml "
+               "-n clockwork")
+AUTH_FAILED = "password authentication failed"
 
 
 @pytest.fixture(scope="module")
@@ -47,6 +62,12 @@ def dev(releases: Releases, kube: Kube) -> Iterator[Release]:
     rel = releases.new(RELEASE, NS, ("values-dev.yaml",))
     rel.install(create_namespace=True)
     yield rel
+
+
+@pytest.fixture(scope="module")
+def written() -> dict[str, Any]:
+    """What g wrote through the API (the project and its category), for c to read back."""
+    return {}
 
 
 def test_a_created_resources(dev: Release, watch: Releases, kube: Kube, kubectl: Kubectl,
@@ -97,11 +118,12 @@ def _pg_password(kube: Kube) -> str:
 
 
 def test_g_persistence(dev: Release, watch: Releases, kube: Kube, kubectl: Kubectl,
-                       app_imgs: AppImages) -> None:
+                       app_imgs: AppImages, written: dict[str, Any]) -> None:
     kube.wait_deployment_available(N["deployment"], NS, timeout=180)
     with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
         project, category = write_project(pf.url, "persist", "e2e persistence")
         assert_project_readable(pf.url, project, category, "right after creating")
+    written.update(project=project, category=category)
 
     # kubectl delete pod <server pod> and the PostgreSQL pod; wait for the replacements
     old = {p.metadata.name for p in kube.live_pods(NS, SERVER)}
@@ -206,6 +228,38 @@ def test_h_helm_test_and_uninstall(dev: Release, watch: Releases, kube: Kube) ->
         f"{after['PersistentVolumeClaim']}, before: {before['PersistentVolumeClaim']}")
     assert kube.namespace_exists(NS), "helm uninstall deleted the namespace"
     eventually("helm release gone", lambda: not _release_listed(dev), timeout=30)
+
+
+def test_c_reinstall_after_uninstall(request: pytest.FixtureRequest, dev: Release, watch: Releases,
+                                     kube: Kube, kubectl: Kubectl, written: dict[str, Any]) -> None:
+    root = Path(str(request.config.rootpath))
+    cmd = documented_helm([root / "deploy" / "README.md", root / "docs" / "deployment.md"], DEV_INSTALL,
+                          CHART_PATH)
+    assert (cmd.release, cmd.namespace, cmd.values_files, cmd.create_namespace) == (
+        RELEASE, NS, ("values-dev.yaml",), True), f"the documented dev install changed: {cmd.line}"
+    assert not _release_listed(dev), "journey c reinstalls after h's helm uninstall, which did not happen"
+    assert written, "journey c reads back what g wrote, and g wrote nothing"
+    # helm uninstall (h) kept the data PVC (documented), so the reinstall must find its data
+    pvc_uid = kube.get(ObjRef("PersistentVolumeClaim", PVC, NS)).metadata.uid
+    kept_secret = kube.exists(ObjRef("Secret", N["postgresql"], NS))
+
+    # the same install again, --wait; on failure the ReleaseError carries the server's log
+    dev.install(create_namespace=True, extra=cmd.set_args())
+    if dev not in watch.made:
+        watch.made.append(dev)  # uninstalled at teardown again
+    print(f"helm operations: {dev.timings()}; Secret {N['postgresql']} kept by the uninstall: {kept_secret}")
+    kube.wait_deployment_available(N["deployment"], NS, timeout=60)
+    assert kube.get(ObjRef("PersistentVolumeClaim", PVC, NS)).metadata.uid == pvc_uid, (
+        f"the reinstall runs on a new PVC {PVC}: the data it should find is gone")
+    pods = kube.live_pods(NS, SERVER)
+    assert pods and all(pod_ready(p) for p in pods), f"server pods after the reinstall: {pods}"
+    for p in pods:
+        log = kube.logs(p.metadata.name, NS, "server")
+        assert AUTH_FAILED not in log, f"server {p.metadata.name} cannot log in to PostgreSQL:\n{log[-1500:]}"
+    with kubectl.port_forward(f"service/{N['service']}", NS, 80, 8080) as pf:
+        health = get_ok(pf.url, "/api/health").json()
+        assert health.get("database") == "ok", f"/api/health after the reinstall: {health}"
+        assert_project_readable(pf.url, written["project"], written["category"], "after the reinstall")
 
 
 def _release_listed(rel: Release) -> bool:
