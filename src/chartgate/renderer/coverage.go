@@ -978,7 +978,18 @@ func unittestRender(req request) (resp response) {
 	// before the render values: helm 4 copies the metadata into .Chart there (helm-unittest's
 	// helm 3 reads it when rendering)
 	setChartVersions(ch, job.ChartVersion, job.AppVersion)
-	renderVals, err := commonutil.ToRenderValuesWithSchemaValidation(ch, vals, opts, caps, job.SkipSchemaValidation)
+	skipSchema := job.SkipSchemaValidation
+	if ac, aerr := chart.NewAccessor(ch); aerr == nil && !skipSchema && !noSchemaCache &&
+		canPrevalidate(ac, "release-name") {
+		if verr, ok := prevalidate(ch, ac, vals); ok { // with the compiled schema cached (schema.go)
+			if verr != nil {
+				resp.Error = verr.Error()
+				return resp
+			}
+			skipSchema = true
+		}
+	}
+	renderVals, err := commonutil.ToRenderValuesWithSchemaValidation(ch, vals, opts, caps, skipSchema)
 	if err != nil {
 		resp.Error = err.Error()
 		return resp
