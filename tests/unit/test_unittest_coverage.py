@@ -199,3 +199,29 @@ def test_the_plugin_counts_the_jobs_with_the_unittest_stage(
     else:
         assert "(1 scenarios, 5 helm-unittest jobs)" in out and FEATURE not in out, out[-3000:]
     assert (pytester.path / "cov" / "coverage.lcov").is_file()
+
+
+def test_a_job_renders_the_suites_templates_and_the_partials(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates" / "sub").mkdir(parents=True)
+    (chart / "tests").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 0.1.0\n")
+    for name in ("a.yaml", "b.yaml", "sub/c.yaml", "x.txt"):
+        (chart / "templates" / name).write_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ include \"h\" . }}\n")
+    (chart / "templates" / "_h.tpl").write_text('{{ define "h" }}helper{{ end }}')
+    # helm-unittest itself renders sub/c.yaml for "*.yaml" ("*" matches across directories)
+    (chart / "tests" / "x_test.yaml").write_text(yaml.safe_dump({
+        "suite": "s", "templates": ["*.yaml"], "excludeTemplates": ["b.yaml"], "tests": [
+            {"it": "t", "asserts": [{"hasDocuments": {"count": 1}, "template": "sub/c.yaml"}]}]}))
+    outcomes, console = run(chart)
+    assert [o.failed for o in outcomes.values()] == [False], console
+    (job,), _ = render_jobs(chart)
+    with fast.PersistentRenderer(fast.ensure(), workers=1) as pr:
+        got = pr.unittest_covered(chart, job.request())
+        every = pr.unittest_covered(chart, RenderJob("tests/x_test.yaml", "s", "t", {}).request())
+    assert got.error is None and got.text is not None
+    assert [ln for ln in got.text.splitlines() if ln.startswith("# Source:")] == [
+        "# Source: chart/templates/a.yaml", "# Source: chart/templates/sub/c.yaml"]
+    assert "name: helper" in got.text  # the partial came along
+    assert every.text is not None and "# Source: chart/templates/x.txt" in every.text
