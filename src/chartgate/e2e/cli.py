@@ -1,7 +1,8 @@
 """``chartgate e2e images``: build the e2e library's own image — the load generator of the
 bounded in-cluster request loop — and ``kind load`` it (and any other local images named
-with ``--load``, and the images built from directories named with ``--build DIR=TAG``) into
-a kind cluster, once, before pytest starts. The session fixtures then find them cached, so
+with ``--load`` or listed in a ``--load-from`` file, and the images built from directories
+named with ``--build DIR=TAG``) into a kind cluster, in one ``kind load``, once, before
+pytest starts. The session fixtures then find them cached, so
 pytest-xdist workers do not queue behind one another to build and load them.
 A test suite's own images (the clockwork contract double: ``tests/e2e/clockwork/double.py``)
 are built by the suite."""
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 
 
 def _images(args: argparse.Namespace) -> int:
@@ -23,6 +25,8 @@ def _images(args: argparse.Namespace) -> int:
             loadgen = images.build_loadgen()
             rec["detail"] = loadgen
         refs = [loadgen, *args.load]
+        for listing in args.load_from:
+            refs += [ln.strip() for ln in Path(listing).read_text().splitlines() if ln.strip()]
         for context, tag in args.build:
             with progress.step(f"image {tag} from {context}") as rec:
                 rec["detail"] = images.build_dir(context, tag)
@@ -45,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="kind cluster to load them into (default: $CHARTGATE_CLUSTER; none: build only)")
     images.add_argument("--load", action="append", default=[], metavar="IMAGE",
                         help="also `kind load` this local image (repeatable)")
+    images.add_argument("--load-from", action="append", default=[], metavar="FILE",
+                        help="also `kind load` the local images listed in FILE, one per line (e.g. written "
+                             "by a test suite's own image builder; repeatable)")
     images.add_argument("--build", action="append", default=[], type=_context_tag, metavar="DIR=TAG",
                         help="also build DIR (a Dockerfile on the local Debian base: ARG BASE_IMAGE, "
                              "FROM ${BASE_IMAGE}) as TAG, cached by content, and `kind load` it "

@@ -15,6 +15,11 @@ Run as a script before pytest (``tox -e e2e`` does), it builds the images and lo
 into a kind cluster, so the pytest-xdist workers find them built::
 
     python tests/e2e/clockwork/double.py --cluster chartgate-e2e
+
+or builds them only and lists them in a file for ``chartgate e2e images --load-from FILE``,
+which loads them with the library's images in one ``kind load``::
+
+    python tests/e2e/clockwork/double.py --cluster "" --refs-file server-images.txt
 """
 
 from __future__ import annotations
@@ -155,6 +160,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--cluster", default=os.environ.get("CHARTGATE_CLUSTER"),
                     help="kind cluster to load them into (default: $CHARTGATE_CLUSTER; none: build only)")
+    ap.add_argument("--refs-file", type=Path,
+                    help="write the images' references there, one per line (for `chartgate e2e images "
+                         "--load-from`)")
     args = ap.parse_args(argv)
     progress = steps.Progress("clockwork server images", tag="e2e")
     with cache.locked("e2e-images"):
@@ -165,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             with progress.step(f"kind load into {args.cluster!r}") as rec:
                 loaded = load_into_kind(args.cluster, app.all)
                 rec["detail"] = f"{len(loaded)} images" if loaded else "no such kind cluster: nothing loaded"
+    if args.refs_file:
+        args.refs_file.write_text("".join(f"{ref}\n" for ref in app.all))
     for ref in app.all:
         print(ref)
     return 0
