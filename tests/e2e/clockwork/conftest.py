@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from contract import names
 from double import AppImages, RealImages, app_images
-from external_db import ExternalPostgres
+from external_db import ExternalPostgres, Shared
 
+from chartgate import cache
 from chartgate.e2e.fixtures import LocalImages
 from chartgate.e2e.release import ReleaseOptions
 from chartgate.e2e.settings import Settings, missing
@@ -79,30 +80,45 @@ def release_options(env_values: dict[str, Any]) -> ReleaseOptions:
                           explain=_explain)
 
 
-@pytest.fixture(scope="session")
-def external_postgres(e2e_kubeconfig: str, postgres_image: str) -> Iterator[ExternalPostgres]:
-    """PostgreSQL outside the cluster: a testcontainers container (the air-gapped image,
-    Ryuk disabled — it would come from Docker Hub) on kind's docker network, reached by
-    pods at its IP on that network. Removed explicitly at the end of the session."""
+def _start_postgres(image: str, name: str) -> ExternalPostgres:
+    """A testcontainers PostgreSQL (the air-gapped image, Ryuk disabled — it would come
+    from Docker Hub) named ``name`` on kind's docker network, once it accepts connections."""
     os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
     try:
         from testcontainers.community.postgres import PostgresContainer
     except ImportError:
         from testcontainers.postgres import PostgresContainer
     password = secrets.token_hex(12)
-    pg = PostgresContainer(postgres_image, username="clockwork", password=password,
-                           dbname="postgres", driver=None)
-    pg.with_kwargs(network="kind")
+    pg = PostgresContainer(image, username="clockwork", password=password, dbname="postgres", driver=None)
+    pg.with_name(name).with_kwargs(network="kind")
     try:
         pg.start()
     except Exception as exc:
-        missing(f"cannot start the external PostgreSQL container: {exc}")
-        raise
-    try:
-        wrapped = pg.get_wrapped_container()
-        wrapped.reload()
-        ip = wrapped.attrs["NetworkSettings"]["Networks"]["kind"]["IPAddress"]
-        yield ExternalPostgres(pg, ip, "clockwork", password)
-    finally:
         with contextlib.suppress(Exception):
             pg.stop()
+        missing(f"cannot start the external PostgreSQL container: {exc}")
+        raise
+    wrapped = pg.get_wrapped_container()
+    wrapped.reload()
+    ip = wrapped.attrs["NetworkSettings"]["Networks"]["kind"]["IPAddress"]
+    return ExternalPostgres(name, ip, "clockwork", password)
+
+
+@pytest.fixture(scope="session")
+def external_postgres(request: pytest.FixtureRequest, e2e_kubeconfig: str,
+                      postgres_image: str) -> Iterator[ExternalPostgres]:
+    """PostgreSQL outside the cluster, on kind's docker network, reached by pods at its IP
+    there: one container per pytest session, shared by its xdist workers (each scenario makes
+    databases of its own; see :class:`external_db.Shared`), removed by the last worker."""
+    workerinput = getattr(request.config, "workerinput", {})
+    session = str(workerinput.get("testrunuid") or secrets.token_hex(6))[:12]
+    worker = str(workerinput.get("workerid") or "main")
+    name = f"chartgate-e2e-pg-{session}"
+    shared = Shared(cache.subdir("e2e", "external-postgres") / f"{session}.json")
+    with cache.locked(f"external-postgres-{session}"):
+        pg = shared.join(worker, lambda: _start_postgres(postgres_image, name))
+    try:
+        yield pg
+    finally:
+        with cache.locked(f"external-postgres-{session}"):
+            shared.leave(worker)
