@@ -6,8 +6,8 @@ take (through ``set``, a values file, release, capabilities and chart version op
 without the unittest stage they are uncovered, with it covered. A branch of a template
 the suite does not render, and one only a skipped job would take, stay uncovered. Each
 job's render here gives what helm-unittest asserts on (its suite passes under helm-unittest
-and the same assertions hold on the renderer's output), and the job whose lookup a
-``kubernetesProvider`` mock answers is named in a note.
+and the same assertions hold on the renderer's output), including the job whose lookup a
+``kubernetesProvider`` mock answers.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ ONLY_BY_JOBS = [
     'templates/configmap.yaml:20: "if .Capabilities.APIVersions.Has "example.com/v1"" never taken',
     'templates/configmap.yaml:26: "if eq .Chart.AppVersion "2.0"" never taken',
 ]
+LOOKUP = 'templates/configmap.yaml:32: "with lookup "v1" "Namespace" "" "kube-system"" never taken'
 STILL_UNCOVERED = [
     'templates/configmap.yaml:29: "if .Values.skippedOnly" never taken',  # its only job is skipped
     'templates/other.yaml:1: "if .Values.other" never taken',  # not among the suite's templates
@@ -120,7 +121,7 @@ def test_each_job_renders_what_helm_unittest_asserts_on() -> None:
     jobs, notes = render_jobs(CHART)
     assert notes == []
     exact = [j for j in jobs if not j.inexact]
-    assert len(exact) == 4  # not the skipped job; the kubernetesProvider one is inexact
+    assert len(exact) == len(jobs) == 5  # not the skipped job
     with fast.PersistentRenderer(fast.ensure(), workers=2) as pr:
         for job in exact:
             got = pr.unittest_covered(CHART, job.request())
@@ -148,7 +149,7 @@ def test_without_the_unittest_stage_the_jobs_branches_are_uncovered(
     rc, out = _check(tmp_path, capsys, "render")
     assert rc == 0, out[-3000:]
     assert "over 1 renders (1 scenarios, 0 helm-unittest jobs)" in out
-    for line in ONLY_BY_JOBS + STILL_UNCOVERED:
+    for line in [*ONLY_BY_JOBS, *STILL_UNCOVERED, LOOKUP]:  # (the lookup arm: listed, not counted)
         assert line in out, (line, out[-3000:])
 
 
@@ -163,8 +164,8 @@ def test_with_the_unittest_stage_the_jobs_renders_count(
         assert line not in out, (line, out[-3000:])
     for line in STILL_UNCOVERED:
         assert line in out, (line, out[-3000:])
-    assert ("tests/configmap_test.yaml: test 'answers lookup from a mock': kubernetesProvider objects "
-            "answer its lookup calls; here lookup finds nothing") in out
+    # the job whose kubernetesProvider answers lookup takes the branch no scenario can
+    assert LOOKUP not in out and "not rendered exactly" not in out, out[-3000:]
     # deterministic: the same run twice writes the same LCOV
     rc, _ = _check(tmp_path / "b", capsys, "render,unittest")
     assert rc == 0
@@ -225,3 +226,19 @@ def test_a_job_renders_the_suites_templates_and_the_partials(tmp_path: Path) -> 
         "# Source: chart/templates/a.yaml", "# Source: chart/templates/sub/c.yaml"]
     assert "name: helper" in got.text  # the partial came along
     assert every.text is not None and "# Source: chart/templates/x.txt" in every.text
+
+
+def test_a_kubernetes_provider_goes_with_the_job(tmp_path: Path) -> None:
+    ns = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}
+    gvr = {"version": "v1", "resource": "namespaces"}
+    chart = _suite(tmp_path, {
+        "kubernetesProvider": {"scheme": {"v1/Namespace": {"gvr": gvr}}, "objects": [ns]},
+        "tests": [{"it": "mocked", "asserts": []},
+                  {"it": "failing lookups", "kubernetesProvider": {
+                      "scheme": {"v1/Secret": {"should_err": "boom"}}}, "asserts": []}]})
+    (mocked, failing), notes = render_jobs(chart, plugin_version="1.1.2")
+    assert notes == [] and mocked.inexact == ()
+    assert mocked.request()["kubernetes_provider"] == {
+        "scheme": {"v1/Namespace": {"gvr": gvr, "namespaced": False}}, "objects": [ns]}
+    assert failing.inexact == (
+        "kubernetesProvider scheme sets should_err: here that kind's lookup does not fail",)

@@ -27,6 +27,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"path"
@@ -46,6 +47,13 @@ import (
 	chartv2 "helm.sh/helm/v4/pkg/chart/v2"
 	chartutil "helm.sh/helm/v4/pkg/chart/v2/util"
 	"helm.sh/helm/v4/pkg/engine"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
 )
 
 const (
@@ -925,6 +933,49 @@ type unittestJob struct {
 	ChartVersion         string         `json:"chart_version"`
 	AppVersion           string         `json:"app_version"`
 	SkipSchemaValidation bool           `json:"skip_schema_validation"`
+	KubernetesProvider   *fakeCluster   `json:"kubernetes_provider,omitempty"`
+}
+
+// fakeCluster is a suite's kubernetesProvider: the objects helm-unittest's lookup finds,
+// served by client-go's fake dynamic client; "scheme" maps "apiVersion/Kind" to the
+// resource (and whether it is namespaced), as helm-unittest's provider does.
+type fakeCluster struct {
+	Scheme  map[string]fakeKind `json:"scheme"`
+	Objects []map[string]any    `json:"objects"`
+}
+
+type fakeKind struct {
+	GVR        schema.GroupVersionResource `json:"gvr"`
+	Namespaced bool                        `json:"namespaced"`
+}
+
+// lookup is helm's lookup function over the fake cluster: an object (or a list), or an
+// empty map when there is none.
+func (c *fakeCluster) lookup(apiVersion, kind, namespace, name string) (map[string]any, error) {
+	objs := make([]runtime.Object, len(c.Objects))
+	for i, o := range c.Objects {
+		objs[i] = &unstructured.Unstructured{Object: runtime.DeepCopyJSON(o)}
+	}
+	props := c.Scheme[path.Join(apiVersion, kind)]
+	res := dynamicfake.NewSimpleDynamicClient(runtime.NewScheme(), objs...).Resource(props.GVR)
+	var client dynamic.ResourceInterface = res
+	if props.Namespaced && namespace != "" {
+		client = res.Namespace(namespace)
+	}
+	var got interface{ UnstructuredContent() map[string]any }
+	var err error
+	if name != "" {
+		got, err = client.Get(context.Background(), name, metav1.GetOptions{})
+	} else {
+		got, err = client.List(context.Background(), metav1.ListOptions{})
+	}
+	if apierrors.IsNotFound(err) {
+		return map[string]any{}, nil
+	}
+	if err != nil {
+		return map[string]any{}, err
+	}
+	return got.UnstructuredContent(), nil
 }
 
 // unittestRender answers {"op": "unittest-job", "chart": ..., "job": {...}}: the job's
@@ -999,7 +1050,11 @@ func unittestRender(req request) (resp response) {
 		templates = []string{"**"}
 	}
 	filtered := unittestChart(ch.Name(), ch.Name(), templates, job.ExcludeTemplates, ch)
-	out, err := engine.Engine{CustomTemplateFuncs: h.funcs()}.Render(filtered, renderVals)
+	funcs := h.funcs()
+	if job.KubernetesProvider != nil && len(job.KubernetesProvider.Objects) > 0 {
+		funcs["lookup"] = job.KubernetesProvider.lookup
+	}
+	out, err := engine.Engine{CustomTemplateFuncs: funcs}.Render(filtered, renderVals)
 	if err != nil {
 		resp.Error = err.Error()
 		return resp

@@ -218,6 +218,8 @@ class RenderJob:
     api_versions: tuple[str, ...] = ()
     chart_version: str = ""
     app_version: str = ""
+    # kubernetesProvider: {"scheme": {"v1/Secret": {"gvr": …, "namespaced": …}}, "objects": […]}
+    kubernetes_provider: dict[str, Any] | None = None
     inexact: tuple[str, ...] = ()
 
     def request(self) -> dict[str, Any]:
@@ -227,7 +229,8 @@ class RenderJob:
                 "namespace": self.namespace, "revision": self.revision, "is_upgrade": self.is_upgrade,
                 "kube_major": self.kube_major, "kube_minor": self.kube_minor,
                 "api_versions": list(self.api_versions), "chart_version": self.chart_version,
-                "app_version": self.app_version}
+                "app_version": self.app_version,
+                **({"kubernetes_provider": self.kubernetes_provider} if self.kubernetes_provider else {})}
 
 
 class SetPathError(ValueError):
@@ -378,11 +381,18 @@ def _job(chart: Path, suite_file: Path, rel: str, suite: dict[str, Any], test: d
                 if isinstance(t_caps["apiVersions"], list) else None)
     if apis is not None:
         apis += _strings(s_caps.get("apiVersions"))
+    # kubernetesProvider: the job's objects then the suite's; the suite's scheme entries win
     inexact = []
-    provider = [*(_dict(test.get("kubernetesProvider")).get("objects") or []),
-                *(_dict(suite.get("kubernetesProvider")).get("objects") or [])]
-    if provider:
-        inexact.append("kubernetesProvider objects answer its lookup calls; here lookup finds nothing")
+    t_kp, s_kp = _dict(test.get("kubernetesProvider")), _dict(suite.get("kubernetesProvider"))
+    objects = [o for o in [*(t_kp.get("objects") or []), *(s_kp.get("objects") or [])] if isinstance(o, dict)]
+    scheme = {**_dict(t_kp.get("scheme")), **_dict(s_kp.get("scheme"))}
+    provider = None
+    if objects:
+        provider = {"scheme": {str(k): {"gvr": _dict(_dict(v).get("gvr")),
+                                        "namespaced": bool(_dict(v).get("namespaced"))}
+                               for k, v in scheme.items()}, "objects": objects}
+        if any("should_err" in _dict(v) for v in scheme.values()):
+            inexact.append("kubernetesProvider scheme sets should_err: here that kind's lookup does not fail")
     return RenderJob(
         file=rel, suite=str(suite.get("suite") or rel), name=str(test.get("it")), values=values,
         templates=tuple(_strings(suite.get("templates"))),
@@ -394,7 +404,7 @@ def _job(chart: Path, suite_file: Path, rel: str, suite: dict[str, Any], test: d
         kube_major=major, kube_minor=minor, api_versions=tuple(apis or ()),
         chart_version=str(t_chart.get("version") or s_chart.get("version") or ""),
         app_version=str(t_chart.get("appVersion") or s_chart.get("appVersion") or ""),
-        inexact=tuple(inexact))
+        kubernetes_provider=provider, inexact=tuple(inexact))
 
 
 @dataclass(frozen=True)
