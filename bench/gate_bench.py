@@ -101,13 +101,24 @@ def run_gate(render_dir: Path, results_dir: Path, backend: str, coverage: bool =
            # precompile()); a shell's PYTHONDONTWRITEBYTECODE=1 would have every timed process
            # compile from source each module the gate imports while it runs
            "PYTHONDONTWRITEBYTECODE": ""}
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), children_cpu()
     res = proc.run([sys.executable, __file__, "--gate-once", str(render_dir), backend,
                     *(["--coverage"] if coverage else [])], env=env, timeout=1800)
     wall = time.perf_counter() - t0
     out = json.loads(res.stdout.strip().splitlines()[-1])
     out["wall_s"] = wall
+    out["cpu_s"] = children_cpu() - cpu0  # the gate process and what it waited for (renderer, OPA)
     return out
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished child process so far (and theirs).
+    Under load, wall-clock ratios also measure how each contender's threads got scheduled;
+    the CPU a contender burned does not depend on that."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
 
 
 def precompile() -> None:
@@ -391,14 +402,14 @@ def main() -> int:
 
         def unittest() -> dict[str, Any]:
             junit = Path(tempfile.mkdtemp(dir=work, prefix="ut-")) / "junit.xml"
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), children_cpu()
             res = helm.unittest(ut_chart, junit=junit)
-            s = time.perf_counter() - t0
+            s, cpu = time.perf_counter() - t0, children_cpu() - cpu0
             if not junit.exists():
                 raise RuntimeError(f"helm unittest wrote no report: {res.stdout[-2000:]} "
                                    f"{res.stderr[-2000:]}")
             total, failed = junit_counts(junit)
-            return {"s": s, "tests": total, "failed": failed}
+            return {"s": s, "cpu_s": cpu, "tests": total, "failed": failed}
 
         def gate_pair(backend: str) -> Callable[[], dict[str, Any]]:
             def run() -> dict[str, Any]:
@@ -445,7 +456,8 @@ def main() -> int:
 def _short(m: dict[str, Any]) -> str:
     if "cold" in m:
         c, w = m["cold"], m["warm"]
-        s = f"cold {c['gate_s']:.2f}s (process {c['wall_s']:.2f}s, persistent={c['persistent']})"
+        s = (f"cold {c['gate_s']:.2f}s (process {c['wall_s']:.2f}s, CPU {c['cpu_s']:.2f}s, "
+             f"persistent={c['persistent']})")
         if w:
             s += f", warm {w['gate_s']:.2f}s (process {w['wall_s']:.2f}s)"
         return s
@@ -503,6 +515,13 @@ def report(rounds: list[dict[str, Any]], n: int, say: Callable[[str], None]) -> 
     if "unittest" in rounds[0]:
         v = ratio(lambda r: r["unittest"]["s"] / warm(r))
         line("throughput gate warm (unchanged chart) / helm-unittest", v, ">= 5x", v >= 5)
+    if "unittest" in rounds[0]:
+        v = ratio(lambda r: r["unittest"]["cpu_s"] / r["gate"]["cold"]["cpu_s"])
+        say(f"{'(no target) CPU seconds: helm-unittest / gate cold process':56s} {v:7.2f}")
+        out["cpu ratio helm-unittest / gate cold"] = v
+    v = ratio(lambda r: r["gate-cov"]["cold"]["cpu_s"] / r["gate"]["cold"]["cpu_s"] - 1)
+    say(f"{'(no target) CPU seconds: gate cold with coverage / without - 1':56s} {v:7.2f}")
+    out["cpu coverage overhead"] = v
     if "usual" in rounds[0]:
         v = ratio(lambda r: r["usual"]["s"] / cold(r))
         line("throughput gate cold / usual pipeline", v, ">= 10x", v >= 10)
