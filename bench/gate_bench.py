@@ -114,7 +114,7 @@ def run_gate(render_dir: Path, results_dir: Path, backend: str, coverage: bool =
 def children_cpu() -> float:
     """User + system CPU seconds of every finished child process so far (and theirs).
     Under load, wall-clock ratios also measure how each contender's threads got scheduled;
-    the CPU a contender burned does not depend on that."""
+    the CPU a contender burned depends on that far less."""
     import resource
 
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
