@@ -67,8 +67,9 @@ def collect(renderer: Renderer, rendered: Iterable[Rendered],
         used = [j for j in mine if j.plan == plan_id]
         notes = [(n.file, n.name, n.message) for c, n in (unittest.notes if unittest else []) if c == chart]
         notes += [(j.job.file, j.job.name, why) for j in used for why in j.job.inexact]
+        # (no plan: the job's values failed before any template ran, as helm-unittest's did)
         notes += [(j.job.file, j.job.name, "the chart changed while the run rendered it: not counted")
-                  for j in mine if j.plan != plan_id]
+                  for j in mine if j.plan and j.plan != plan_id]
         if used:  # the one capability helm-unittest's render and the renderer's cannot share
             notes += [(f, "every job", "reads .Capabilities.HelmVersion: helm-unittest renders with its "
                        "Helm 3 library's, the renderer with Helm 4's")

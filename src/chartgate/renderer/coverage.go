@@ -1006,8 +1006,14 @@ func unittestRender(req request) (resp response) {
 	}
 	plan := instrument(ch)
 	h := newHits(plan)
-	resp.Plan, resp.Coverage = plan.key, map[string]int64{}
-	defer func() { resp.Coverage = h.sparse() }()
+	// the plan and the hits are answered once the templates run: a job whose values fail
+	// (schema, dependencies) renders nothing, like a scenario render that fails there
+	rendering := false
+	defer func() {
+		if rendering {
+			resp.Plan, resp.Coverage = plan.key, h.sparse()
+		}
+	}()
 
 	vals := common.Values(job.Values)
 	if vals == nil {
@@ -1054,6 +1060,7 @@ func unittestRender(req request) (resp response) {
 	if job.KubernetesProvider != nil && len(job.KubernetesProvider.Objects) > 0 {
 		funcs["lookup"] = job.KubernetesProvider.lookup
 	}
+	rendering = true
 	out, err := engine.Engine{CustomTemplateFuncs: funcs}.Render(filtered, renderVals)
 	if err != nil {
 		resp.Error = err.Error()
