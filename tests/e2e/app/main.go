@@ -30,7 +30,7 @@ var shutdownMode = "graceful"
 
 const (
 	shutdownTimeout = 20 * time.Second // below Kubernetes' default 30 s grace period
-	lameDuck        = time.Second      // after SIGTERM: still serving, telling clients to close
+	lameDuck        = 3 * time.Second  // after SIGTERM: still serving, telling clients to close (long enough for a client stalled by a busy node to send once more)
 	dbWaitTimeout   = 60 * time.Second // how long DB_AUTO_MIGRATE waits for the database
 )
 
