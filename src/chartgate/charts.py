@@ -161,6 +161,7 @@ class ChartDefaults:
     namespace: str = DEFAULT_NAMESPACE
     kube_version: str | None = None
     api_versions: tuple[str, ...] = ()
+    external_objects: tuple[str, ...] = ()  # "Kind/name" the cluster provides (policy data)
     stages: tuple[str, ...] = field(default=tuple(s for s in ALL_STAGES if s != "snapshot"))
 
 
@@ -182,7 +183,7 @@ def chart_scenarios(chart: Chart, prefix: str = "", defaults: ChartDefaults | No
         desc = f"{chart.name} with {values.relative_to(chart.path)}" if values else f"{chart.name} defaults"
         out.append(Scenario(name=name, file=values or chart.path / "Chart.yaml", chart=chart.path,
                             description=desc, args=args, expect=Expectations(snapshot=False),
-                            stages=d.stages))
+                            stages=d.stages, external_objects=d.external_objects))
     return out
 
 

@@ -156,7 +156,7 @@ def plan(path: Path, opts: CheckOptions, helm: Helm | None = None,
             load = load_dir if opts.scenarios.is_dir() else load_file
             given = load(opts.scenarios, Defaults(
                 chart=chart.path, release=defaults.release, namespace=defaults.namespace,
-                kube_version=defaults.kube_version))
+                kube_version=defaults.kube_version, external_objects=defaults.external_objects))
             if defaults.api_versions:
                 given = [dataclasses.replace(s, args=dataclasses.replace(s.args, api_versions=(
                     *s.args.api_versions, *defaults.api_versions))) for s in given]
@@ -302,6 +302,7 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
             if close is not None:
                 close()
     unittest_stage = None
+    unit_renders = None  # chartgate.coverage.jobs.UnittestRenders of every chart
     for i, p in enumerate(plans):
         todo = {u.kind for u in mine if u.chart == i}
         if "chart" in todo:
@@ -312,11 +313,16 @@ def run(path: Path, opts: CheckOptions, log: Callable[[str], None] | None = None
             unittest_stage = unittest_stage or UnittestStage(helm)
             quiet(f"{p.label}: helm-unittest suites")
             results.extend((i, r) for r in unittest_stage.results(p.chart.path, p.render_path, p.prefix))
+            if opts.coverage:  # the suites' renders count too
+                from chartgate.coverage import jobs
+
+                unit_renders = unit_renders or jobs.UnittestRenders()
+                unit_renders.add(jobs.render(renderer, p.chart.path, p.render_path))
     coverage = []
     if opts.coverage:
         from chartgate.coverage import collect
 
-        coverage = collect(renderer, rendered)
+        coverage = collect(renderer, rendered, unit_renders)
     renderer.close()
     multi = any(p.prefix for p in plans)
     final = [_absolute(r, plans[i].chart.path) if multi else r for i, r in results]

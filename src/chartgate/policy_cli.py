@@ -66,7 +66,9 @@ def invocations(chart: Path, policies: Path | None, extra: Sequence[Path]) -> st
             f"{', '.join(map(str, dirs))}.\n"
             "  conftest needs both commands (plain `conftest test FILE` skips every cross-object rule):\n"
             f"    conftest test {flags} FILE\n"
-            f"    conftest test {flags} --combine --namespace combine FILE")
+            f"    conftest test {flags} --combine --namespace combine FILE\n"
+            "  a scenario's externalObjects go to the combine command as one more --data DIR holding "
+            "`chartgate: {external_objects: [Kind/name, ...]}`")
 
 
 def run(args: argparse.Namespace) -> int:

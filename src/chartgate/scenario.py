@@ -119,6 +119,9 @@ class Scenario:
     matrix: str = ""  # name of the matrix that generated it
     combination: Mapping[str, str] = field(default_factory=dict)
     upgrade_acks: tuple[UpgradeAck, ...] = ()
+    # objects the release references that the cluster provides ("Kind/name", name may be a
+    # glob): the policy stage passes them as data chartgate.external_objects
+    external_objects: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -197,16 +200,20 @@ class Defaults:
     namespace: str = DEFAULT_NAMESPACE
     kube_version: str | None = DEFAULT_KUBE_VERSION
     api_versions: tuple[str, ...] = ()  # added to every scenario's own
+    external_objects: tuple[str, ...] = ()  # added to every scenario's own
 
 
 DEFAULTS_FILE = "_defaults.yaml"
 _DEFAULTS_KEYS = {"release": "release", "namespace": "namespace", "kubeVersion": "kube_version",
-                  "apiVersions": "api_versions"}
+                  "apiVersions": "api_versions", "externalObjects": "external_objects"}
+_LIST_KEYS = ("apiVersions", "externalObjects")
+_OBJECT_REF = re.compile(r"^[A-Za-z]+/[^/]+$")
 
 
 def dir_overrides(directory: Path) -> dict[str, Any]:
     """What ``directory/_defaults.yaml`` sets, as :class:`Defaults` field names (``release``,
-    ``namespace``, ``kube_version``, ``api_versions``); empty without the file. Apply with
+    ``namespace``, ``kube_version``, ``api_versions``, ``external_objects``); empty without the
+    file. Apply with
     ``dataclasses.replace(defaults, **dir_overrides(directory))``."""
     file = directory / DEFAULTS_FILE
     if not file.is_file():
@@ -222,8 +229,11 @@ def dir_overrides(directory: Path) -> dict[str, Any]:
     for key, field_name in _DEFAULTS_KEYS.items():
         if key in raw:
             value = raw[key]
-            out[field_name] = (tuple(str(v) for v in value or ()) if key == "apiVersions"
+            out[field_name] = (tuple(str(v) for v in value or ()) if key in _LIST_KEYS
                                else str(value) if value is not None else None)
+    bad = [ref for ref in out.get("external_objects", ()) if not _OBJECT_REF.match(ref)]
+    if bad:
+        raise ScenarioError(f"{file}: externalObjects: expected Kind/name entries, got {', '.join(bad)}")
     return out
 
 
@@ -260,7 +270,8 @@ def _build(raw: Mapping[str, Any], file: Path, defaults: Defaults, name: str | N
     return Scenario(name=name or raw.get("name") or file.stem, file=file, chart=chart,
                     description=raw.get("description", ""), args=args, values=nest_set(flat_set),
                     expect=expect, stages=stages, matrix=matrix,
-                    combination=dict(combination or {}), upgrade_acks=acks)
+                    combination=dict(combination or {}), upgrade_acks=acks,
+                    external_objects=(*raw.get("externalObjects", ()), *defaults.external_objects))
 
 
 def load_file(file: Path, defaults: Defaults) -> list[Scenario]:

@@ -3,6 +3,7 @@ scenario rendered once."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from chartgate.policy.engine import PolicyEngine, ScenarioPolicy
 from chartgate.render import Rendered, Renderer
-from chartgate.scenario import Defaults, load_dir
+from chartgate.scenario import Defaults, dir_overrides, load_dir
 from chartgate.tools import bootstrap
 from chartgate.tools.conftest import Conftest
 from chartgate.tools.helm import Helm
@@ -52,7 +53,8 @@ def rendered() -> dict[str, Rendered]:
     if not corpus.CHART.is_dir():
         missing_prerequisite(f"no chart at {corpus.CHART}")
     bootstrap.ensure("helm")
-    scenarios = load_dir(corpus.SCENARIOS, Defaults(chart=corpus.CHART))
+    defaults = dataclasses.replace(Defaults(chart=corpus.CHART), **dir_overrides(corpus.SCENARIOS))
+    scenarios = load_dir(corpus.SCENARIOS, defaults)
     return Renderer(Helm()).render_all(scenarios)
 
 
@@ -68,4 +70,7 @@ def policy_scenarios(rendered: dict[str, Rendered]) -> dict[str, Rendered]:
 def scenario_results(
     engine: PolicyEngine, policy_scenarios: dict[str, Rendered]
 ) -> dict[str, ScenarioPolicy]:
-    return engine.evaluate({n: r.manifests for n, r in policy_scenarios.items() if r.manifests is not None})
+    return engine.evaluate(
+        {n: r.manifests for n, r in policy_scenarios.items() if r.manifests is not None},
+        {n: r.scenario.external_objects for n, r in policy_scenarios.items()},
+    )

@@ -4,10 +4,12 @@ running real conftest on the same files (parity)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from chartgate.manifests import ManifestSet, parse
 from chartgate.policy.engine import ScenarioPolicy
@@ -55,12 +57,25 @@ def fixtures() -> list[Fixture]:
     return [load_fixture(p) for p in sorted(FIXTURES.glob("*.yaml"))]
 
 
+def external_data(directory: Path, external: Sequence[str]) -> Path:
+    """A conftest ``--data`` directory declaring ``external`` ("Kind/name") as
+    ``chartgate.external_objects`` — what a scenario's externalObjects give chartgate."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "external.yaml").write_text(
+        yaml.safe_dump({"chartgate": {"external_objects": list(external)}})
+    )
+    return directory
+
+
 def conftest_keys(
-    conftest: Conftest, files: Mapping[str, Path], workers: int = 4
+    conftest: Conftest,
+    files: Mapping[str, Path],
+    workers: int = 4,
+    data: Mapping[str, Path] | None = None,
 ) -> dict[str, set[tuple[str, str, str]]]:
     """``{label: {(severity, id, Kind/name)}}`` from real ``conftest test``: one process for
     package main over every file, one ``--combine`` process per file (``--combine``
-    merges all given files into one input)."""
+    merges all given files into one input), given ``data[label]`` as one more ``--data``."""
     by_file = {str(p): label for label, p in files.items()}
     out: dict[str, set[tuple[str, str, str]]] = {label: set() for label in files}
     for r in conftest.test(list(files.values()), namespace="main"):
@@ -68,7 +83,9 @@ def conftest_keys(
             out[by_file[r.file]].add(r.key)
 
     def combined(label: str) -> tuple[str, set[tuple[str, str, str]]]:
-        res = conftest.test([files[label]], namespace="combine", combine=True)
+        extra = (data or {}).get(label)
+        tool = Conftest(conftest.policy_dirs, [*conftest.data, extra], conftest.binary) if extra else conftest
+        res = tool.test([files[label]], namespace="combine", combine=True)
         return label, {r.key for r in res if r.severity != "exception"}
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -319,7 +319,10 @@ def fixtures(
                 put(
                     dep,
                     f"{C0}/env/-",
-                    {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "db", "key": "url"}}},
+                    {
+                        "name": "DATABASE_URL",
+                        "valueFrom": {"secretKeyRef": {"name": "rel-clockwork-db", "key": "url"}},
+                    },
                 ),
                 *web,
             ],
@@ -598,6 +601,7 @@ def new_checks(
 ) -> dict[str, tuple[str, list[dict[str, Any]], list[str], list[str], list[str]]]:
     """One defect each for the kube-score / KubeLinter default checks."""
     dep, pdb, svc, np = td["deployment"], td["pdb"], td["service"], td["netpol"]
+    secret, ing = td["secret"], td["ingress"]
     web = [pdb]
     env = dep["spec"]["template"]["spec"]["containers"][0]["env"]
     role = {
@@ -637,7 +641,16 @@ def new_checks(
         ),
         "pod-004-service-account-field": (
             "deprecated serviceAccount field",
-            [put(dep, f"{POD}/serviceAccount", "rel-clockwork"), *web],
+            [
+                put(dep, f"{POD}/serviceAccount", "rel-clockwork"),
+                *web,
+                {
+                    "apiVersion": "v1",
+                    "kind": "ServiceAccount",
+                    "metadata": {"name": "rel-clockwork", "labels": dep["metadata"]["labels"]},
+                    "automountServiceAccountToken": False,
+                },
+            ],
             ["CLK-POD-004"],
             [],
             [],
@@ -689,6 +702,27 @@ def new_checks(
             "PodDisruptionBudget without unhealthyPodEvictionPolicy",
             [dep, drop(pdb, "/spec/unhealthyPodEvictionPolicy")],
             ["CLK-REL-009"],
+            [],
+            [],
+        ),
+        "ref-001-secret-not-rendered": (
+            "Deployment mounts a Secret the release neither renders nor declares external",
+            [dep, *web],
+            ["CLK-REF-001"],
+            [],
+            [],
+        ),
+        "ref-001-service-account-not-rendered": (
+            "Deployment runs as a ServiceAccount the release does not render",
+            [put(dep, f"{POD}/serviceAccountName", "rel-clockwork-runner"), secret, *web],
+            ["CLK-REF-001"],
+            [],
+            [],
+        ),
+        "ref-001-ingress-tls-secret": (
+            "Ingress TLS Secret neither rendered nor issued by cert-manager",
+            [drop(ing, "/metadata/annotations"), svc, dep, secret, *web],
+            ["CLK-REF-001"],
             [],
             [],
         ),
@@ -830,12 +864,38 @@ def header(desc: str, deny: list[str], warn: list[str], exempt: list[str]) -> st
     return "\n".join(lines) + "\n"
 
 
+# Where each kind the fixtures use keeps its pod spec.
+_POD_SPEC = {"Pod": ("spec",), "CronJob": ("spec", "jobTemplate", "spec", "template", "spec")}
+
+
+def with_mounted_secrets(docs: list[dict[str, Any]], td: dict[str, Any]) -> list[dict[str, Any]]:
+    """``docs`` plus the compliant Secrets of the test data its pods mount and it lacks, so
+    a fixture reports its own defect rather than CLK-REF-001 (the ref-001 fixtures opt out)."""
+    known = {
+        o["metadata"]["name"]: o for o in td.values() if isinstance(o, dict) and o.get("kind") == "Secret"
+    }
+    have = {d["metadata"]["name"] for d in docs if d.get("kind") == "Secret"}
+    out = list(docs)
+    for d in docs:
+        spec: Any = d
+        for key in _POD_SPEC.get(d.get("kind", ""), ("spec", "template", "spec")):
+            spec = spec.get(key, {}) if isinstance(spec, dict) else {}
+        for vol in spec.get("volumes", []) if isinstance(spec, dict) else []:
+            name = vol.get("secret", {}).get("secretName")
+            if name in known and name not in have:
+                out.append(known[name])
+                have.add(name)
+    return out
+
+
 def main() -> int:
     td = testdata()
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("*.yaml"):
         old.unlink()
     for name, (desc, docs, deny, warn, exempt) in fixtures(td).items():
+        if not name.startswith("ref-001-"):
+            docs = with_mounted_secrets(docs, td)
         body = "---\n".join(yaml.safe_dump(d, sort_keys=False) for d in docs)
         (OUT / f"{name}.yaml").write_text(header(desc, deny, warn, exempt) + "---\n" + body)
     print(f"wrote {len(list(OUT.glob('*.yaml')))} fixtures to {OUT}")

@@ -64,6 +64,7 @@ def test_policy_cli_names_both_conftest_invocations(tmp_path: Path, capsys: pyte
                                                     opa_binary: Path) -> None:
     scenarios = tmp_path / "scenarios"
     scenarios.mkdir()
+    shutil.copy(corpus.SCENARIOS / "_defaults.yaml", scenarios)  # release clockwork, its external Secret
     (scenarios / "nodeport.yaml").write_text(
         "set: {service.type: NodePort}\nexpect:\n  policy: {deny: [CLK-NET-002, CLK-EXT-001]}\n")
     code = main(["policy", "--chart", str(corpus.CHART), "--scenarios", str(scenarios),

@@ -34,12 +34,15 @@ def test_parity_scenarios(
 ) -> None:
     if not policy_scenarios:
         missing_prerequisite("no scenario runs the policy stage")
-    files = {}
+    files, data = {}, {}
     for i, (name, r) in enumerate(sorted(policy_scenarios.items())):
         assert r.manifests is not None
         files[name] = tmp_path / f"scenario-{i:03d}.yaml"
         files[name].write_text(r.manifests.raw)
-    theirs = corpus.conftest_keys(conftest_tool, files)
+        if r.scenario.external_objects:  # the scenario's externalObjects as a --data file
+            data[name] = corpus.external_data(tmp_path / f"data-{i:03d}", r.scenario.external_objects)
+    assert data, "no scenario declares externalObjects: the parity test would not cover them"
+    theirs = corpus.conftest_keys(conftest_tool, files, data=data)
     mismatches = [
         corpus.diff(n, corpus.chartgate_keys(scenario_results[n]), theirs[n])
         for n in files
@@ -147,3 +150,27 @@ def test_parity_registry_allow_list_from_data(conftest_tool: Conftest, tmp_path:
     assert corpus.chartgate_keys(ours) == theirs, corpus.diff(
         "allow-list", corpus.chartgate_keys(ours), theirs
     )
+
+
+def test_parity_external_objects_from_data(conftest_tool: Conftest, tmp_path: Path) -> None:
+    """CLK-REF-001: a reference the release does not render is a finding until data declares
+    the object external — given to chartgate per set, to conftest as a --data file."""
+    fixture = corpus.load_fixture(corpus.FIXTURES / "ref-001-secret-not-rendered.yaml")
+    data = corpus.external_data(tmp_path / "data", ["Secret/rel-clockwork-*"])
+    with PolicyEngine(corpus.POLICIES, [corpus.DATA]) as eng:
+        got = eng.evaluate(
+            {"undeclared": fixture.manifests, "declared": fixture.manifests},
+            {"declared": ("Secret/rel-clockwork-*",)},
+        )
+    assert got["undeclared"].ids("deny") == {"CLK-REF-001"}
+    assert got["declared"].ids("deny") == set()
+    files = {label: tmp_path / f"{label}.yaml" for label in ("undeclared", "declared")}
+    for f in files.values():
+        f.write_text(fixture.path.read_text())
+    theirs = corpus.conftest_keys(conftest_tool, files, data={"declared": data})
+    for label in ("undeclared", "declared"):
+        assert corpus.chartgate_keys(got[label]) == theirs[label], corpus.diff(
+            label, corpus.chartgate_keys(got[label]), theirs[label]
+        )
+    with PolicyEngine(corpus.POLICIES, [corpus.DATA, data]) as eng:  # a chart's data file does the same
+        assert eng.evaluate({"x": fixture.manifests})["x"].ids("deny") == set()

@@ -20,7 +20,8 @@ class FakeEngine:
         self.batches: list[tuple[list[str], str]] = []
         self.closed = False
 
-    def evaluate(self, sets: Mapping[str, ManifestSet]) -> dict[str, ScenarioPolicy]:
+    def evaluate(self, sets: Mapping[str, ManifestSet],
+                 external: Mapping[str, Any] | None = None) -> dict[str, ScenarioPolicy]:
         self.batches.append((sorted(sets), threading.current_thread().name))
         return {name: ScenarioPolicy(documents=len(m)) for name, m in sets.items()}
 

@@ -116,7 +116,10 @@ def driver(namespaces: Iterable[str]) -> str:
     """The Rego that evaluates whole batches: ``data.chartgate.batch.out``.
 
     Its input is ``{"docs": {namespace: [document, ...]}}`` or ``{"sets": {namespace:
-    [[{path, contents}, ...], ...]}}``; its answer has one row per input (:func:`evaluation`)."""
+    [{"input": [{path, contents}, ...], "external": ["Kind/name", ...]}, ...]}}``; a set's
+    ``external`` objects are added to ``data.chartgate.external_objects`` while it is
+    evaluated (what a conftest ``--data`` file listing them gives). The answer has one row
+    per input (:func:`evaluation`)."""
     lines = [
         f"package {DRIVER_PACKAGE}",
         "",
@@ -125,6 +128,10 @@ def driver(namespaces: Iterable[str]) -> str:
         "is_rule(name) if regex.match(`^(deny|violation)(_[a-zA-Z0-9]+)*$`, name)",
         "",
         "is_rule(name) if regex.match(`^warn(_[a-zA-Z0-9]+)*$`, name)",
+        "",
+        "default declared_external := []",
+        "",
+        "declared_external := data.chartgate.external_objects if is_array(data.chartgate.external_objects)",
         "",
         f"{DRIVER_RULE} := {{",
     ]
@@ -136,10 +143,12 @@ def driver(namespaces: Iterable[str]) -> str:
     for name in namespaces:
         key = json.dumps(name)
         lines.append(f"\t{key}: {{")
-        for kind, var in (("docs", "doc"), ("sets", "cfg")):
-            source = f'object.get(input, ["{kind}", {key}], [])'
-            lines.append(f'\t\t"{kind}": [{row} | some {var} in {source}; '
-                         f"p := data.{name} with input as {var}],")
+        lines.append(f'\t\t"docs": [{row} | some doc in object.get(input, ["docs", {key}], []); '
+                     f"p := data.{name} with input as doc],")
+        lines.append(f'\t\t"sets": [{row} | some cfg in object.get(input, ["sets", {key}], []); '
+                     "external := array.concat(declared_external, cfg.external); "
+                     f"p := data.{name} with input as cfg.input "
+                     "with data.chartgate.external_objects as external],")
         lines.append("\t},")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -161,12 +161,16 @@ class PolicyEngine:
                 CACHE_NAME, salt, enabled_=bool(self.result_cache) and results_enabled())
         return self._results
 
-    def evaluate(self, sets: Mapping[str, ManifestSet]) -> dict[str, ScenarioPolicy]:
+    def evaluate(self, sets: Mapping[str, ManifestSet],
+                 external: Mapping[str, Sequence[str]] | None = None) -> dict[str, ScenarioPolicy]:
         """``{label: manifests}`` → ``{label: ScenarioPolicy}`` in two batched passes.
 
         Package main runs once per *distinct* document (a matrix renders the same
         ServiceAccount in every scenario), combine once per scenario; results of earlier
-        runs come from :meth:`results`, and OPA starts only if something is left."""
+        runs come from :meth:`results`, and OPA starts only if something is left.
+        ``external[label]`` lists the objects ("Kind/name") that set's release references
+        but the cluster provides (added to ``data.chartgate.external_objects`` for it)."""
+        external = external or {}
         cache = self.results()
         labels = list(sets)
         flat: list[tuple[str, Document]] = [(label, d) for label in labels for d in sets[label]]
@@ -176,14 +180,18 @@ class PolicyEngine:
         for key, (_, doc) in zip(doc_keys, flat, strict=True):
             if key not in todo and key not in cache:
                 todo[key] = doc.body
-        set_keys = [f"combine|{label}|" + body_key([d.body for d in sets[label]]) for label in labels]
+        # a set is its documents' digests in order (no repr of the whole set again)
+        set_keys = [f"combine|{label}|" + digest(*(body_key(d.body) for d in sets[label]),
+                                                   *sorted(external.get(label, ())))
+                    for label in labels]
         missing = [i for i, key in enumerate(set_keys) if key not in cache]
         # the two passes are independent: OPA evaluates them at the same time, on two cores
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartgate-policy") as pool:
             combining = pool.submit(
                 self.evaluator().evaluate_combined, self.combine_namespace,
                 [[d.body for d in sets[labels[i]]] for i in missing],
-                paths=[f"{labels[i]}.yaml" for i in missing]) if missing else None
+                paths=[f"{labels[i]}.yaml" for i in missing],
+                external=[external.get(labels[i], ()) for i in missing]) if missing else None
             if todo:
                 for key, ev in zip(todo, self.evaluator().evaluate(self.namespace, list(todo.values())),
                                    strict=True):

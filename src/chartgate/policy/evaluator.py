@@ -86,13 +86,17 @@ class Evaluator(Service):
         return self._evaluate(namespace, "docs", [jsonable(d) for d in documents])
 
     def evaluate_combined(self, namespace: str, sets: Sequence[Sequence[Mapping[str, Any]]],
-                          paths: Sequence[str] | None = None) -> list[Evaluation]:
+                          paths: Sequence[str] | None = None,
+                          external: Sequence[Sequence[str]] | None = None) -> list[Evaluation]:
         """Evaluate ``namespace`` once per set of documents, each presented as conftest's
-        ``--combine`` input ``[{path, contents}]`` (one entry per document)."""
+        ``--combine`` input ``[{path, contents}]`` (one entry per document); ``external[i]``
+        ("Kind/name", objects the cluster provides) is added to the data's
+        ``chartgate.external_objects`` for set ``i``."""
         inputs = []
         for i, docs in enumerate(sets):
             path = paths[i] if paths else f"set-{i}.yaml"
-            inputs.append([{"path": path, "contents": jsonable(d)} for d in docs])
+            inputs.append({"input": [{"path": path, "contents": jsonable(d)} for d in docs],
+                           "external": list(external[i]) if external else []})
         return self._evaluate(namespace, "sets", inputs)
 
     def _evaluate(self, namespace: str, key: str, inputs: list[Any]) -> list[Evaluation]:

@@ -86,6 +86,7 @@ class PolicyStage:
         self.results: dict[str, ScenarioPolicy] = {}
         self._warming: threading.Thread | None = None
         self._queued: dict[str, ManifestSet] = {}  # observed, not yet sent to OPA
+        self._external: dict[str, tuple[str, ...]] = {}  # each scenario's externalObjects
         self._pool: ThreadPoolExecutor | None = None
         self._evaluating: list[Future[dict[str, ScenarioPolicy]]] = []
 
@@ -126,6 +127,7 @@ class PolicyStage:
             return
         assert rendered.manifests is not None
         self._queued[name] = rendered.manifests
+        self._external[name] = rendered.scenario.external_objects
         if len(self._queued) >= self.CHUNK:
             batch, self._queued = self._queued, {}
             if self._pool is None:
@@ -136,7 +138,7 @@ class PolicyStage:
                   warming: threading.Thread | None) -> dict[str, ScenarioPolicy]:
         if warming is not None:  # one OPA: the warm-up starts it
             warming.join()
-        return self.engine.evaluate(batch)
+        return self.engine.evaluate(batch, {name: self._external.get(name, ()) for name in batch})
 
     def prepare(self, rendered: Mapping[str, Rendered]) -> None:
         """Evaluate every scenario in one OPA server, then stop it (nothing lingers)."""
@@ -150,7 +152,8 @@ class PolicyStage:
             if warming is not None:
                 warming.join()
             if todo:
-                self.results.update(self.engine.evaluate(todo))
+                self.results.update(self.engine.evaluate(
+                    todo, {name: rendered[name].scenario.external_objects for name in todo}))
         finally:
             if self._pool is not None:
                 self._pool.shutdown()

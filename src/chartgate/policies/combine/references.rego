@@ -7,18 +7,21 @@ import data.lib.k8s
 import data.lib.selectors
 
 # [kind, name] of every Secret/ConfigMap a pod-bearing object reads.
-config_refs(obj) := {r |
+config_refs(obj) := {[kind, name] | some [kind, name, _] in config_uses(obj)}
+
+# [kind, name, optional] of every Secret/ConfigMap a pod-bearing object reads; optional
+# references (`optional: true`) do not keep the pod from starting.
+config_uses(obj) := {u |
 	some c in k8s.containers(obj)
-	some ref in container_refs(c.container)
-	r := ref
-} | {r |
+	some u in container_uses(c.container)
+} | {u |
 	some vol in object.get(k8s.pod_spec(obj), "volumes", [])
-	some r in volume_refs(vol)
+	some u in volume_uses(vol)
 }
 
-container_refs(c) := (({["Secret", e.valueFrom.secretKeyRef.name] | some e in object.get(c, "env", []); e.valueFrom.secretKeyRef.name} | {["ConfigMap", e.valueFrom.configMapKeyRef.name] | some e in object.get(c, "env", []); e.valueFrom.configMapKeyRef.name}) | {["Secret", e.secretRef.name] | some e in object.get(c, "envFrom", []); e.secretRef.name}) | {["ConfigMap", e.configMapRef.name] | some e in object.get(c, "envFrom", []); e.configMapRef.name}
+container_uses(c) := (({["Secret", r.name, object.get(r, "optional", false)] | some e in object.get(c, "env", []); r := e.valueFrom.secretKeyRef; r.name} | {["ConfigMap", r.name, object.get(r, "optional", false)] | some e in object.get(c, "env", []); r := e.valueFrom.configMapKeyRef; r.name}) | {["Secret", r.name, object.get(r, "optional", false)] | some e in object.get(c, "envFrom", []); r := e.secretRef; r.name}) | {["ConfigMap", r.name, object.get(r, "optional", false)] | some e in object.get(c, "envFrom", []); r := e.configMapRef; r.name}
 
-volume_refs(vol) := (({["Secret", vol.secret.secretName] | vol.secret.secretName} | {["ConfigMap", vol.configMap.name] | vol.configMap.name}) | {["Secret", s.secret.name] | some s in object.get(vol, ["projected", "sources"], []); s.secret.name}) | {["ConfigMap", s.configMap.name] | some s in object.get(vol, ["projected", "sources"], []); s.configMap.name}
+volume_uses(vol) := (({["Secret", vol.secret.secretName, object.get(vol.secret, "optional", false)] | vol.secret.secretName} | {["ConfigMap", vol.configMap.name, object.get(vol.configMap, "optional", false)] | vol.configMap.name}) | {["Secret", r.name, object.get(r, "optional", false)] | some s in object.get(vol, ["projected", "sources"], []); r := s.secret; r.name}) | {["ConfigMap", r.name, object.get(r, "optional", false)] | some s in object.get(vol, ["projected", "sources"], []); r := s.configMap; r.name}
 
 rendered(kind, name, near) := [o | some o in by_kind(kind); o.metadata.name == name; same_namespace(o, near)]
 
@@ -114,5 +117,75 @@ deny_clk_sec_016 contains res if {
 	res := finding(
 		"CLK-SEC-016", s, "data",
 		"Secret holds data but no rendered workload, Ingress or ServiceAccount uses it (existingSecret set?); do not render it",
+	)
+}
+
+# [kind, name] of what a pod-bearing object cannot start without: the Secrets and
+# ConfigMaps it reads (unless optional), its imagePullSecrets and its ServiceAccount.
+required_refs(obj) := ({[kind, name] | some [kind, name, false] in config_uses(obj)} | {["Secret", s.name] | some s in object.get(k8s.pod_spec(obj), "imagePullSecrets", []); s.name}) | {["ServiceAccount", name] | name := service_account_name(k8s.pod_spec(obj)); name != ""}
+
+service_account_name(spec) := object.get(spec, "serviceAccountName", object.get(spec, "serviceAccount", ""))
+
+# Objects every namespace has, which no release renders.
+namespace_provided := {["ServiceAccount", "default"], ["ConfigMap", "kube-root-ca.crt"]}
+
+# Objects created outside the release, declared as data: chartgate.external_objects, a
+# list of "Kind/name" (the name may be a glob), e.g. ["Secret/clockwork-db", "ConfigMap/ca-*"].
+declared_external(kind, name) if {
+	some entry in data.chartgate.external_objects
+	[declared_kind, pattern] := split(entry, "/")
+	declared_kind == kind
+	glob.match(pattern, [], name)
+}
+
+provided(kind, name, _) if [kind, name] in namespace_provided
+
+provided(kind, name, _) if declared_external(kind, name)
+
+provided(kind, name, near) if count(rendered(kind, name, near)) > 0
+
+# cert-manager's ingress-shim creates the TLS Secrets of an Ingress annotated with an issuer.
+cert_manager_issued(ing) if {
+	some key in ["cert-manager.io/issuer", "cert-manager.io/cluster-issuer"]
+	k8s.annotations(ing)[key]
+}
+
+reference_hint(kind, name) := sprintf("render it, or declare it external when the cluster provides it (data chartgate.external_objects: [\"%s/%s\"], or the scenario's externalObjects)", [kind, name])
+
+# METADATA
+# title: Referenced Secrets, ConfigMaps and ServiceAccounts exist
+# description: >-
+#   A pod whose Secret, ConfigMap or ServiceAccount is missing never starts
+#   (CreateContainerConfigError, or the API server rejects it). Each one must be rendered
+#   by the release, declared external as data, or be one every namespace has (the
+#   ServiceAccount default, the ConfigMap kube-root-ca.crt). Optional references are not
+#   required; an Ingress's TLS Secret is, unless cert-manager issues it.
+# custom:
+#   id: CLK-REF-001
+#   severity: deny
+#   sources: [KubeLinter non-existent-service-account, Kubernetes pod startup CreateContainerConfigError]
+#   remediation: >-
+#     Render the object, or list it as "Kind/name" in data.chartgate.external_objects
+#     (a scenario's externalObjects) when the cluster provides it.
+deny_clk_ref_001 contains res if {
+	some obj in objects
+	k8s.is_pod_bearing(obj)
+	some [kind, name] in required_refs(obj)
+	not provided(kind, name, obj)
+	res := finding(
+		"CLK-REF-001", obj, k8s.pod_spec_path(obj),
+		sprintf("references %s/%s, which the release does not render; %s", [kind, name, reference_hint(kind, name)]),
+	)
+}
+
+deny_clk_ref_001 contains res if {
+	some ing in by_kind("Ingress")
+	not cert_manager_issued(ing)
+	some t in object.get(ing.spec, "tls", [])
+	t.secretName
+	not provided("Secret", t.secretName, ing)
+	res := finding(
+		"CLK-REF-001", ing, "spec.tls",
+		sprintf("TLS Secret %s is not rendered and no cert-manager issuer annotation creates it; %s", [t.secretName, reference_hint("Secret", t.secretName)]),
 	)
 }

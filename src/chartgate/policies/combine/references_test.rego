@@ -62,3 +62,68 @@ test_sec_016_used_secrets_pass if {
 test_sec_016_empty_secret_passes if {
 	count(combine.deny_clk_sec_016) == 0 with input as td.combined([td.remove(td.secret, "/data")])
 }
+
+test_ref_001_secret_not_rendered if {
+	some r in combine.deny_clk_ref_001 with input as td.combined([td.deployment])
+	r.resource == "Deployment/rel-clockwork"
+	contains(r.msg, "Secret/rel-clockwork-db")
+	contains(r.msg, "external_objects")
+}
+
+test_ref_001_rendered_or_declared_passes if {
+	count(combine.deny_clk_ref_001) == 0 with input as td.combined([td.deployment, td.secret])
+	count(combine.deny_clk_ref_001) == 0 with input as td.combined([td.deployment])
+		with data.chartgate.external_objects as ["Secret/rel-clockwork-db"]
+	count(combine.deny_clk_ref_001) == 0 with input as td.combined([td.deployment])
+		with data.chartgate.external_objects as ["ConfigMap/rel-clockwork-db", "Secret/rel-*"]
+}
+
+test_ref_001_declaration_is_per_kind if {
+	td.ids(combine.deny_clk_ref_001) == {"CLK-REF-001"} with input as td.combined([td.deployment])
+		with data.chartgate.external_objects as ["ConfigMap/rel-clockwork-db", "rel-clockwork-db"]
+}
+
+test_ref_001_every_reference_kind if {
+	spec := td.pod
+	dep := td.add(
+		td.add(
+			td.add(
+				td.add(
+					td.add(td.deployment, sprintf("%s/serviceAccountName", [spec]), "runner"),
+					sprintf("%s/imagePullSecrets", [spec]), [{"name": "pull"}],
+				),
+				sprintf("%s/containers/0/env/-", [spec]), {"name": "A", "valueFrom": {"configMapKeyRef": {"name": "cm-env", "key": "a"}}},
+			),
+			sprintf("%s/containers/0/envFrom", [spec]), [{"secretRef": {"name": "s-envfrom"}}, {"configMapRef": {"name": "cm-opt", "optional": true}}],
+		),
+		sprintf("%s/volumes/-", [spec]), {"name": "p", "projected": {"sources": [{"configMap": {"name": "kube-root-ca.crt"}}, {"secret": {"name": "s-projected"}}]}},
+	)
+	msgs := {r.msg | some r in combine.deny_clk_ref_001} with input as td.combined([dep, td.secret])
+	missing := {ref | some ref in ["ServiceAccount/runner", "Secret/pull", "ConfigMap/cm-env", "Secret/s-envfrom", "Secret/s-projected"]; some m in msgs; contains(m, sprintf("references %s,", [ref]))}
+	count(missing) == 5
+	count(msgs) == 5
+}
+
+test_ref_001_default_service_account_and_deprecated_field if {
+	default_sa := td.add(td.deployment, sprintf("%s/serviceAccountName", [td.pod]), "default")
+	count(combine.deny_clk_ref_001) == 0 with input as td.combined([default_sa, td.secret])
+	old_field := td.add(td.deployment, sprintf("%s/serviceAccount", [td.pod]), "runner")
+	some r in combine.deny_clk_ref_001 with input as td.combined([old_field, td.secret])
+	contains(r.msg, "ServiceAccount/runner")
+}
+
+test_ref_001_other_namespace_does_not_count if {
+	elsewhere := td.add(td.secret, "/metadata/namespace", "other")
+	dep := td.add(td.deployment, "/metadata/namespace", "clockwork")
+	td.ids(combine.deny_clk_ref_001) == {"CLK-REF-001"} with input as td.combined([dep, elsewhere])
+}
+
+test_ref_001_ingress_tls_secret if {
+	plain := td.remove(td.ingress, "/metadata/annotations")
+	some r in combine.deny_clk_ref_001 with input as td.combined([plain, td.service])
+	r.resource == "Ingress/rel-clockwork"
+	issuer := td.add(plain, "/metadata/annotations", {"cert-manager.io/issuer": "ca"})
+	count(combine.deny_clk_ref_001) == 0 with input as td.combined([issuer, td.service])
+	tls := td.add(td.secret, "/metadata/name", "clockwork-tls")
+	count(combine.deny_clk_ref_001) == 0 with input as td.combined([plain, td.service, tls])
+}

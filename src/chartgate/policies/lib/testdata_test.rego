@@ -110,7 +110,7 @@ service := {
 ingress := {
 	"apiVersion": "networking.k8s.io/v1",
 	"kind": "Ingress",
-	"metadata": meta("rel-clockwork", {"app.kubernetes.io/component": "server"}),
+	"metadata": object.union(meta("rel-clockwork", {"app.kubernetes.io/component": "server"}), {"annotations": {"cert-manager.io/cluster-issuer": "letsencrypt"}}),
 	"spec": {
 		"tls": [{"hosts": ["clockwork.example.com"], "secretName": "clockwork-tls"}],
 		"rules": [{
