@@ -242,3 +242,12 @@ def test_a_kubernetes_provider_goes_with_the_job(tmp_path: Path) -> None:
         "scheme": {"v1/Namespace": {"gvr": gvr, "namespaced": False}}, "objects": [ns]}
     assert failing.inexact == (
         "kubernetesProvider scheme sets should_err: here that kind's lookup does not fail",)
+
+
+def test_a_subcharts_suite_is_named_not_counted(tmp_path: Path) -> None:
+    chart = _suite(tmp_path, {"tests": [{"it": "t", "asserts": []}]})
+    (chart / "charts" / "sub" / "tests").mkdir(parents=True)
+    (chart / "charts" / "sub" / "tests" / "y_test.yaml").write_text("tests: []\n")
+    jobs, notes = render_jobs(chart, plugin_version="1.1.2")
+    assert [j.name for j in jobs] == ["t"]
+    assert [(n.file, n.name) for n in notes] == [("charts/sub/tests/y_test.yaml", "every test")]

@@ -442,4 +442,8 @@ def render_jobs(chart: Path, plugin_version: str = "") -> tuple[list[RenderJob],
                     notes.append(JobNote(rel, str(test["it"]), got))
                 elif got is not None:
                     jobs.append(got)
+    # helm-unittest also runs the suites of subcharts unpacked under charts/ (--with-subchart)
+    for f in sorted({*chart.glob(f"charts/*/{SUITE_GLOB}")}):
+        notes.append(JobNote(f.relative_to(chart).as_posix(), "every test",
+                             "a subchart's suite: helm-unittest runs it; its renders are not counted"))
     return jobs, notes
