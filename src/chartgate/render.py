@@ -300,8 +300,11 @@ class Renderer:
         items = list(scenarios)
         pack = None
         if self.use_cache and not self.coverage and items:
-            pack = self._pack_file([self.key(s.chart, s.args) for s in items])
-            if self._load_pack(pack, items):
+            try:
+                pack = self._pack_file([self.key(s.chart, s.args) for s in items])
+            except OSError:  # a values file that cannot be read: its render reports it
+                pack = None
+            if pack is not None and self._load_pack(pack, items):
                 pack = None  # nothing new to write
         pool = ThreadPoolExecutor(max_workers=self._pool_size(), thread_name_prefix="chartgate-render")
         try:

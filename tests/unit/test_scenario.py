@@ -381,3 +381,14 @@ def test_a_warm_run_reads_one_pack_with_shared_documents(chart: Path, scen: Path
     third.render_all(load_dir(scen, Defaults(chart=chart)))
     assert third.renders == 4  # s9, and the others' files are gone: rendered again
     assert pack.exists() and len(list((cache / "packs").iterdir())) == 2
+
+
+def test_a_missing_values_file_fails_its_render_not_the_pack(chart: Path, scen: Path, tmp_path: Path) -> None:
+    (tmp_path / "gone.yaml").write_text("replicas: 3\n")
+    write(scen, "s.yaml", "values: [../gone.yaml]\n")
+    (s,) = load_dir(scen, Defaults(chart=chart))
+    (tmp_path / "gone.yaml").unlink()
+    r = Renderer(helm=FakeHelm(), cache_dir=tmp_path / "cache")  # type: ignore[arg-type]
+    futures = r.submit_all([s])  # the pack's key cannot be made: no pack, the render reports it
+    with pytest.raises(FileNotFoundError, match="gone.yaml"):
+        futures["s"].result()
