@@ -390,5 +390,5 @@ def test_a_missing_values_file_fails_its_render_not_the_pack(chart: Path, scen: 
     (tmp_path / "gone.yaml").unlink()
     r = Renderer(helm=FakeHelm(), cache_dir=tmp_path / "cache")  # type: ignore[arg-type]
     futures = r.submit_all([s])  # the pack's key cannot be made: no pack, the render reports it
-    with pytest.raises(FileNotFoundError, match="gone.yaml"):
+    with pytest.raises(FileNotFoundError, match=r"gone\.yaml"):
         futures["s"].result()
