@@ -89,6 +89,8 @@ class PolicyStage:
         self._external: dict[str, tuple[str, ...]] = {}  # each scenario's externalObjects
         self._pool: ThreadPoolExecutor | None = None
         self._evaluating: list[Future[dict[str, ScenarioPolicy]]] = []
+        self._lock = threading.Lock()  # _queued and _draining, shared with the background evaluation
+        self._draining = False  # an evaluation runs in the background and takes what is queued next
 
     def __enter__(self) -> PolicyStage:
         return self
@@ -117,36 +119,57 @@ class PolicyStage:
         self._warming = threading.Thread(target=start, name="chartgate-opa-warm-up", daemon=True)
         self._warming.start()
 
-    CHUNK = 40  # observed renders per evaluation started while the gate still renders
+    CHUNK = 10  # observed renders that start a background evaluation when none runs
 
     def observe(self, rendered: Rendered) -> None:
-        """Queue one render; every :attr:`CHUNK` of them go to OPA in the background, so
-        OPA evaluates while the renderer works on the next scenarios."""
+        """Queue one render. When :attr:`CHUNK` of them wait and OPA is idle, they go to OPA
+        in the background; that evaluation then takes whatever was queued meanwhile, until
+        nothing is. OPA evaluates while the renderer works on the next scenarios, and what
+        is left for :meth:`prepare` after the last render is small."""
         name = rendered.scenario.name
         if not self.applies(rendered) or name in self.results or name in self._queued:
             return
         assert rendered.manifests is not None
-        self._queued[name] = rendered.manifests
-        self._external[name] = rendered.scenario.external_objects
-        if len(self._queued) >= self.CHUNK:
+        with self._lock:
+            self._queued[name] = rendered.manifests
+            self._external[name] = rendered.scenario.external_objects
+            if self._draining or len(self._queued) < self.CHUNK:
+                return
             batch, self._queued = self._queued, {}
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartgate-policy")
-            self._evaluating.append(self._pool.submit(self._evaluate, batch, self._warming))
+            self._draining = True
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chartgate-policy")
+        self._evaluating.append(self._pool.submit(self._drain, batch, self._warming))
 
-    def _evaluate(self, batch: Mapping[str, ManifestSet],
-                  warming: threading.Thread | None) -> dict[str, ScenarioPolicy]:
+    def _drain(self, batch: Mapping[str, ManifestSet],
+               warming: threading.Thread | None) -> dict[str, ScenarioPolicy]:
+        """Evaluate ``batch``, then everything queued meanwhile, until the queue is empty."""
         if warming is not None:  # one OPA: the warm-up starts it
             warming.join()
-        return self.engine.evaluate(batch, {name: self._external.get(name, ()) for name in batch})
+        out: dict[str, ScenarioPolicy] = {}
+        try:
+            while True:
+                out.update(self.engine.evaluate(batch, {name: self._external.get(name, ())
+                                                        for name in batch}))
+                with self._lock:
+                    batch, self._queued = self._queued, {}
+                    if not batch:
+                        self._draining = False  # the next CHUNK observed starts another
+                        return out
+        except BaseException:
+            with self._lock:
+                self._draining = False
+            raise
 
     def prepare(self, rendered: Mapping[str, Rendered]) -> None:
         """Evaluate every scenario in one OPA server, then stop it (nothing lingers)."""
         warming, self._warming = self._warming, None
-        evaluating, self._evaluating, self._queued = self._evaluating, [], {}
+        evaluating, self._evaluating = self._evaluating, []
         try:
             for pending in evaluating:
                 self.results.update(pending.result())
+            with self._lock:
+                self._queued = {}  # fewer than CHUNK left after the last background evaluation
             todo = {name: r.manifests for name, r in rendered.items()
                     if self.applies(r) and name not in self.results and r.manifests is not None}
             if warming is not None:
