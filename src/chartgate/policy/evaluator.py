@@ -46,6 +46,9 @@ class Evaluator(Service):
         self.namespaces: list[str] = []
         self.packages: set[str] = set()
         self.server = OpaServer([], binary=binary, start_timeout=start_timeout, query_timeout=query_timeout)
+        # id(document) -> (document, its JSON form): a matrix's scenarios share most documents,
+        # and the combined pass sends each again in every set it is part of
+        self._json: dict[int, tuple[Mapping[str, Any], Any]] = {}
 
     @property
     def running(self) -> bool:
@@ -83,7 +86,14 @@ class Evaluator(Service):
 
     def evaluate(self, namespace: str, documents: Sequence[Mapping[str, Any]]) -> list[Evaluation]:
         """Evaluate package ``namespace`` once per document (conftest's per-document mode)."""
-        return self._evaluate(namespace, "docs", [jsonable(d) for d in documents])
+        return self._evaluate(namespace, "docs", [self._jsonable(d) for d in documents])
+
+    def _jsonable(self, document: Mapping[str, Any]) -> Any:
+        """:func:`jsonable` of ``document``, once per document object (they are read-only)."""
+        hit = self._json.get(id(document))
+        if hit is None or hit[0] is not document:
+            hit = self._json[id(document)] = (document, jsonable(document))
+        return hit[1]
 
     def evaluate_combined(self, namespace: str, sets: Sequence[Sequence[Mapping[str, Any]]],
                           paths: Sequence[str] | None = None,
@@ -95,7 +105,7 @@ class Evaluator(Service):
         inputs = []
         for i, docs in enumerate(sets):
             path = paths[i] if paths else f"set-{i}.yaml"
-            inputs.append({"input": [{"path": path, "contents": jsonable(d)} for d in docs],
+            inputs.append({"input": [{"path": path, "contents": self._jsonable(d)} for d in docs],
                            "external": list(external[i]) if external else []})
         return self._evaluate(namespace, "sets", inputs)
 
