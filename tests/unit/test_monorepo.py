@@ -26,7 +26,7 @@ def test_every_chart_under_a_directory_is_found() -> None:
     assert found == {"alpha": "application", "beta": "application", "common-lib": "library",
                      "crd-widgets": "application", "uses-library": "application",
                      "with-ci-values": "application", "with-local-dep": "application",
-                     "with-tgz-dep": "application"}  # subcharts (charts/, deps/) are not charts of their own
+                     "with-tgz-dep": "application", "unittest-covered": "application"}  # subcharts (charts/, deps/) are not charts of their own
 
 
 def test_shard_is_a_deterministic_partition() -> None:
@@ -87,7 +87,9 @@ def test_merged_shards_equal_the_unsharded_report(tmp_path: Path, capsys: pytest
     assert any(u.endswith("with-ci-values/tests/deployment_test.yaml") for u in uris), uris
     cases = list(ET.parse(whole / "r.xml").getroot().iter("testcase"))
     unit = [c for c in cases if c.get("classname") == "unittest"]
-    assert len(unit) == 3 and all(c.get("name", "").startswith("with-ci-values:tests/") for c in unit)
+    by_chart = sorted(c.get("name", "").split(":", 1)[0] for c in unit)
+    assert by_chart == ["unittest-covered"] * 6 + ["with-ci-values"] * 3, by_chart
+    assert all(":tests/" in c.get("name", "") for c in unit)
 
 
 def test_report_merge_refuses_mixed_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,18 +28,18 @@ pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "tests" / "charts" / "unittest-covered"
 REAL_CACHE = str(cache.root())  # pytester moves HOME; keep using the built tools
-FEATURE = 'templates/configmap.yaml:11: "if .Values.feature.enabled" never taken'
+FEATURE = 'templates/configmap.yaml:13: "if .Values.feature.enabled" never taken'
 ONLY_BY_JOBS = [
     FEATURE,
     'templates/_helpers.tpl:2: "if .Values.feature.enabled" never taken',
-    'templates/configmap.yaml:14: "if eq .Values.mode "b"" never taken',
-    'templates/configmap.yaml:17: "if .Release.IsUpgrade" never taken',
-    'templates/configmap.yaml:20: "if .Capabilities.APIVersions.Has "example.com/v1"" never taken',
-    'templates/configmap.yaml:26: "if eq .Chart.AppVersion "2.0"" never taken',
+    'templates/configmap.yaml:16: "if eq .Values.mode "b"" never taken',
+    'templates/configmap.yaml:19: "if .Release.IsUpgrade" never taken',
+    'templates/configmap.yaml:22: "if .Capabilities.APIVersions.Has "example.com/v1"" never taken',
+    'templates/configmap.yaml:28: "if eq .Chart.AppVersion "2.0"" never taken',
 ]
-LOOKUP = 'templates/configmap.yaml:32: "with lookup "v1" "Namespace" "" "kube-system"" never taken'
+LOOKUP = 'templates/configmap.yaml:34: "with lookup "v1" "Namespace" "" "kube-system"" never taken'
 STILL_UNCOVERED = [
-    'templates/configmap.yaml:29: "if .Values.skippedOnly" never taken',  # its only job is skipped
+    'templates/configmap.yaml:31: "if .Values.skippedOnly" never taken',  # its only job is skipped
     'templates/other.yaml:1: "if .Values.other" never taken',  # not among the suite's templates
 ]
 

@@ -128,5 +128,5 @@ def test_wheel_installed_elsewhere_checks_charts_with_the_persistent_renderer(tm
     assert f"renderer: persistent ({renderer[0]})" in log, log
     pack = _site_packages(venv) / "chartgate" / "policies"
     assert f"policies: {pack}" in log, log
-    assert "helm-unittest: 3 of 3 tests passed" in res.stdout
-    assert "10 scenarios" in res.stdout and " 0 failed" in res.stdout, res.stdout
+    assert "helm-unittest: 9 of 9 tests passed" in res.stdout  # with-ci-values 3, unittest-covered 6
+    assert "11 scenarios" in res.stdout and " 0 failed" in res.stdout, res.stdout

@@ -1,3 +1,11 @@
 {{- define "uc.name" -}}
 {{- if .Values.feature.enabled }}featured{{ else }}plain{{ end -}}
 {{- end }}
+
+{{- define "uc.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end }}
