@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from chartgate.util.yamlload import safe_load
+import yaml
+
+from chartgate.util.yamlload import SafeLoader
 
 _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 DOCUMENT_SEPARATOR = re.compile(r"^---[ \t]*$", re.MULTILINE)
@@ -258,30 +260,98 @@ def pod_labels(doc: Document) -> Mapping[str, str]:
     return doc.get(meta_path, {}) or {}
 
 
-_PARSED: dict[str, Any] = {}  # document text -> parsed body, shared by identical documents
+DuplicateKey = tuple[str, int]  # (path of the repeated key, its line in the document)
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """One document's text parsed once: its data and the keys YAML silently dropped."""
+
+    body: Any
+    duplicates: tuple[DuplicateKey, ...] | None  # None: the document is not a mapping
+
+
+_PARSED: dict[str, ParsedDocument] = {}  # document text -> parsed, shared by identical documents
 _PARSED_MAX = 20_000
 _PARSED_LOCK = threading.Lock()
+
+
+def _walk_duplicates(node: yaml.Node, parts: list[Any], out: list[DuplicateKey]) -> None:
+    """Append every repeated key under ``node`` (``parts``: its path, restored on return)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in seen:
+                    out.append((format_path([*parts, key.value]), key.start_mark.line + 1))
+                seen.add(key.value)
+                if not isinstance(value, yaml.ScalarNode):  # most values: nothing below
+                    parts.append(key.value)
+                    _walk_duplicates(value, parts, out)
+                    parts.pop()
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            if not isinstance(item, yaml.ScalarNode):
+                parts.append(i)
+                _walk_duplicates(item, parts, out)
+                parts.pop()
+
+
+def parse_document(chunk: str) -> ParsedDocument:
+    """One YAML document, composed once by libyaml: the node tree gives the repeated mapping
+    keys (``spec.replicas`` twice: the first value is lost), then the same tree is
+    constructed into data, as ``yaml.load`` would. A text this process already parsed (the
+    same ServiceAccount in every scenario of a matrix) is not parsed again."""
+    parsed = _PARSED.get(chunk)
+    if parsed is not None:
+        return parsed
+    loader = SafeLoader(chunk)
+    try:
+        node = loader.get_single_node()
+        found: list[DuplicateKey] | None = None
+        if isinstance(node, yaml.MappingNode):
+            found = []
+            _walk_duplicates(node, [], found)  # before constructing: merge keys rewrite the tree
+        body = loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+    parsed = ParsedDocument(body, None if found is None else tuple(found))
+    with _PARSED_LOCK:
+        if len(_PARSED) > _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[chunk] = parsed
+    return parsed
 
 
 def parse(text: str, notes: str = "") -> ManifestSet:
     """Parse ``helm template`` output into a :class:`ManifestSet` (one YAML parse per doc).
 
-    A document whose text this process already parsed (the same ServiceAccount in every
-    scenario of a matrix) is not parsed again: its body is shared. Bodies are read-only
-    for every stage (copy before changing one, as the snapshot stage does)."""
+    Identical documents share one body (:func:`parse_document`). Bodies are read-only for
+    every stage (copy before changing one, as the snapshot stage does)."""
     docs: list[Document] = []
     for chunk in DOCUMENT_SEPARATOR.split(text):
         if not chunk.strip():
             continue
-        m = _SOURCE.search(chunk)
-        body = _PARSED.get(chunk)
-        if body is None:
-            body = safe_load(chunk)
-            with _PARSED_LOCK:
-                if len(_PARSED) > _PARSED_MAX:
-                    _PARSED.clear()
-                _PARSED[chunk] = body
+        body = parse_document(chunk).body
         if not isinstance(body, dict):
             continue
+        m = _SOURCE.search(chunk)
         docs.append(Document(body=body, source=m.group(1).strip() if m else "", index=len(docs)))
     return ManifestSet(documents=tuple(docs), notes=notes, raw=text)
+
+
+def duplicate_keys(text: str) -> list[tuple[int, str, int]]:
+    """``(document index, path, line in that document)`` of every repeated mapping key in
+    ``helm template`` output; indexes match :func:`parse` (documents it parsed are not
+    parsed again)."""
+    out: list[tuple[int, str, int]] = []
+    index = 0
+    for chunk in DOCUMENT_SEPARATOR.split(text):
+        if not chunk.strip():
+            continue
+        found = parse_document(chunk).duplicates
+        if found is None:
+            continue
+        out.extend((index, path, line) for path, line in found)
+        index += 1
+    return out

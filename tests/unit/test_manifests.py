@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from chartgate import manifests
 from chartgate.manifests import (
     ManifestSet,
     PathError,
+    duplicate_keys,
     parse,
     parse_path,
     pod_labels,
@@ -174,3 +176,49 @@ def test_service_selector_selects_pod_templates(ms: ManifestSet) -> None:
 ])
 def test_selector_semantics(selector: dict | None, labels: dict, matches: bool) -> None:
     assert selector_matches(selector, labels) is matches
+
+
+DUPLICATES = """---
+# Source: c/templates/a.yaml
+base: &b {x: 1, y: 2}
+kind: A
+a:
+  <<: *b
+  x: 3
+  x: 4
+list:
+  - name: a
+    name: b
+  - [1, {k: 1, k: 2}]
+"a.b/c": {q: 1, q: 2}
+---
+just a string
+---
+kind: B
+m: {<<: {y: 0}, y: 9, y: 10}
+"""
+
+
+def test_duplicate_keys_path_line_and_index_of_parse() -> None:
+    ms = parse(DUPLICATES)
+    assert [d.body["kind"] for d in ms] == ["A", "B"]
+    assert ms.documents[0].body["a"] == {"x": 4, "y": 2}  # YAML keeps the last value
+    # a merge key (<<) is not a repeat: the keys are read before merges are resolved
+    assert duplicate_keys(DUPLICATES) == [
+        (0, "a.x", 8), (0, "list[0].name", 11), (0, "list[1][1].k", 12), (0, '["a.b/c"].q', 13),
+        (1, "m.y", 3)]
+
+
+def test_duplicate_keys_reuse_the_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = DUPLICATES.replace("kind: B", "kind: C")  # texts no other test parsed
+    parse(text)
+    composed: list[str] = []
+
+    class Counting(manifests.SafeLoader):  # type: ignore[misc,valid-type]
+        def __init__(self, stream: str) -> None:
+            composed.append(stream)
+            super().__init__(stream)
+
+    monkeypatch.setattr(manifests, "SafeLoader", Counting)
+    assert duplicate_keys(text)[-1] == (1, "m.y", 3)
+    assert composed == []

@@ -37,7 +37,6 @@ from typing import Any
 
 import jsonschema
 import jsonschema_rs
-import yaml
 
 from chartgate.k8s_schemas import (
     MISSING_SCHEMAS,
@@ -52,13 +51,12 @@ from chartgate.k8s_schemas import (
 )
 
 __all__ = ["K8sSchemaStage", "crd_schemas", "load_crd_dir", "strictify"]
-from chartgate.manifests import DOCUMENT_SEPARATOR, Document, format_path
+from chartgate.manifests import Document, duplicate_keys, format_path
 from chartgate.render import Rendered
 from chartgate.report.model import Finding, Severity
 from chartgate.results_cache import ResultCache, body_key
 from chartgate.results_cache import enabled as results_enabled
 from chartgate.stages.common import did_you_mean, render_failed
-from chartgate.util.yamlload import SafeLoader
 
 STAGE = "k8s-schema"
 _REF = re.compile(r"^(?:/api/_definitions\.json)?#/\$defs/(.+)$")
@@ -176,58 +174,6 @@ def builtin_validator(directory: Path, api_version: str, kind: str) -> KindValid
     with _LOCK:
         _VALIDATORS[key] = validator
     return validator
-
-
-# --- duplicate keys (YAML silently keeps the last one) ------------------------------------
-_DUPLICATES: dict[str, list[tuple[int, str, int]]] = {}
-# document text -> its duplicate keys (None: not a mapping, not a document)
-_CHUNK_DUPLICATES: dict[str, list[tuple[str, int]] | None] = {}
-
-
-def _walk_duplicates(node: yaml.Node, parts: list[Any], out: list[tuple[str, int]]) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    out.append((format_path([*parts, key.value]), key.start_mark.line + 1))
-                seen.add(key.value)
-                _walk_duplicates(value, [*parts, key.value], out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk_duplicates(item, [*parts, i], out)
-
-
-def duplicate_keys(raw: str) -> list[tuple[int, str, int]]:
-    """``(document index, path, line in that document)`` of every repeated mapping key in
-    ``helm template`` output; indexes match :func:`chartgate.manifests.parse`."""
-    digest = hashlib.sha1(raw.encode()).hexdigest()
-    if digest in _DUPLICATES:
-        return _DUPLICATES[digest]
-    out: list[tuple[int, str, int]] = []
-    index = 0
-    for chunk in DOCUMENT_SEPARATOR.split(raw):
-        if not chunk.strip():
-            continue
-        if chunk in _CHUNK_DUPLICATES:  # identical documents recur across scenarios
-            found = _CHUNK_DUPLICATES[chunk]
-        else:
-            node = yaml.compose(chunk, Loader=SafeLoader)
-            found = None
-            if isinstance(node, yaml.MappingNode):
-                found = []
-                _walk_duplicates(node, [], found)
-            with _LOCK:
-                if len(_CHUNK_DUPLICATES) > _RESULTS_MAX:
-                    _CHUNK_DUPLICATES.clear()
-                _CHUNK_DUPLICATES[chunk] = found
-        if found is None:
-            continue
-        out.extend((index, path, line) for path, line in found)
-        index += 1
-    with _LOCK:
-        _DUPLICATES[digest] = out
-    return out
 
 
 def _schema_validator(schema: Mapping[str, Any]) -> jsonschema.protocols.Validator:
@@ -368,7 +314,7 @@ class K8sSchemaStage:
         return self._chart_validators[chart]
 
     def _duplicate_keys(self, raw: str) -> list[tuple[int, str, int]]:
-        """:func:`duplicate_keys`, remembered across runs (it composes every document)."""
+        """:func:`duplicate_keys`, remembered across runs (the render's parse already found them)."""
         seen = self._duplicates.get(id(raw))  # observe() and check() ask for the same text
         if seen is not None and seen[0] is raw:
             return list(seen[1])
