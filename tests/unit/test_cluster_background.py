@@ -21,7 +21,10 @@ def _cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def _status_script(job: background.Job, message: str, rc: int) -> str:
-    return f"print({message!r}); open({str(job.status)!r}, 'w').write('{{\"returncode\": {rc}}}')"
+    """Like ``cluster up --status-file``: print (stdout is the log file, block-buffered),
+    write the status, and stay alive a little (so the exit does not flush the log for it)."""
+    return (f"import time; from pathlib import Path; from chartgate.airgap import background; "
+            f"print({message!r}); background.write_status(Path({str(job.status)!r}), {rc}); time.sleep(3)")
 
 
 def _fake_job(name: str, script: str) -> background.Job:

@@ -26,7 +26,8 @@ def test_every_chart_under_a_directory_is_found() -> None:
     assert found == {"alpha": "application", "beta": "application", "common-lib": "library",
                      "crd-widgets": "application", "uses-library": "application",
                      "with-ci-values": "application", "with-local-dep": "application",
-                     "with-tgz-dep": "application", "unittest-covered": "application"}  # subcharts (charts/, deps/) are not charts of their own
+                     "with-tgz-dep": "application", "unittest-covered": "application"}
+    # subcharts (charts/, deps/) are not charts of their own
 
 
 def test_shard_is_a_deterministic_partition() -> None:

@@ -62,11 +62,19 @@ def start(name: str, up_args: list[str]) -> Job:
 
 
 def write_status(path: Path, returncode: int) -> None:
-    atomic_write(path, json.dumps({"phase": "done", "returncode": returncode}))
+    """Record how ``cluster up`` ended. Its output goes to the log file block-buffered, so
+    flush it first: ``wait`` reads the log as soon as the status exists."""
+    _write(path, {"phase": "done", "returncode": returncode})
 
 
 def write_created(path: Path) -> None:
-    atomic_write(path, json.dumps({"phase": "created"}))
+    _write(path, {"phase": "created"})
+
+
+def _write(path: Path, status: dict[str, object]) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atomic_write(path, json.dumps(status))
 
 
 def _status(job: Job) -> dict:
