@@ -4,6 +4,7 @@ package main
 import rego.v1
 
 import data.lib.k8s
+import data.lib.main_helpers
 
 image_digest(image) if contains(image, "@sha256:")
 
@@ -55,14 +56,8 @@ warn_clk_img_002 contains res if {
 	)
 }
 
-# Registries images may come from (data.chartgate.allowed_registries, a list of
-# prefixes such as "registry.example.com/" or "ghcr.io/org/"); empty: any registry.
-default allowed_registries := []
-
-allowed_registries := data.chartgate.allowed_registries
-
 image_allowed(image) if {
-	some prefix in allowed_registries
+	some prefix in main_helpers.allowed_registries
 	startswith(image, prefix)
 }
 
@@ -75,12 +70,12 @@ image_allowed(image) if {
 #   sources: [Gatekeeper k8sallowedrepos, Kyverno restrict-image-registries]
 #   remediation: Pull the image from one of the allowed registries (data.chartgate.allowed_registries).
 deny_clk_img_003 contains res if {
-	count(allowed_registries) > 0
+	count(main_helpers.allowed_registries) > 0
 	some c in k8s.input_containers
 	image := object.get(c.container, "image", "")
 	not image_allowed(image)
 	res := k8s.result(
 		"CLK-IMG-003", input, sprintf("%s.image", [c.path]),
-		sprintf("container %q image %s is not from an allowed registry (%s)", [c.name, image, concat(", ", allowed_registries)]),
+		sprintf("container %q image %s is not from an allowed registry (%s)", [c.name, image, concat(", ", main_helpers.allowed_registries)]),
 	)
 }

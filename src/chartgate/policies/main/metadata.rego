@@ -4,19 +4,7 @@ package main
 import rego.v1
 
 import data.lib.k8s
-
-removed_api_versions := {
-	"extensions/v1beta1", "apps/v1beta1", "apps/v1beta2",
-	"networking.k8s.io/v1beta1", "policy/v1beta1", "batch/v1beta1", "batch/v2alpha1",
-	"autoscaling/v2beta1", "autoscaling/v2beta2",
-	"rbac.authorization.k8s.io/v1beta1", "rbac.authorization.k8s.io/v1alpha1",
-	"storage.k8s.io/v1beta1", "scheduling.k8s.io/v1beta1", "scheduling.k8s.io/v1alpha1",
-	"admissionregistration.k8s.io/v1beta1", "apiextensions.k8s.io/v1beta1",
-	"flowcontrol.apiserver.k8s.io/v1beta1", "flowcontrol.apiserver.k8s.io/v1beta2",
-	"flowcontrol.apiserver.k8s.io/v1beta3", "discovery.k8s.io/v1beta1",
-	"certificates.k8s.io/v1beta1", "coordination.k8s.io/v1beta1", "events.k8s.io/v1beta1",
-	"node.k8s.io/v1beta1",
-}
+import data.lib.main_helpers
 
 # METADATA
 # title: No removed or deprecated apiVersions
@@ -34,31 +22,9 @@ deny_clk_api_001 contains res if {
 	)
 }
 
-deprecated_api(api) if api in removed_api_versions
+deprecated_api(api) if api in main_helpers.removed_api_versions
 
 deprecated_api(api) if startswith(api, "extensions/")
-
-required_labels := [
-	"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/version",
-	"app.kubernetes.io/managed-by", "helm.sh/chart",
-]
-
-selector_label_keys := {"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component"}
-
-# [path, matchLabels-style map] of every label selector the object declares, and the
-# labels it must match when the object carries its own pod template.
-selectors contains [path, sel] if {
-	input.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"}
-	sel := object.get(input.spec, ["selector", "matchLabels"], null)
-	sel != null
-	path := "spec.selector.matchLabels"
-}
-
-selectors contains ["spec.selector", input.spec.selector] if input.kind == "Service"
-
-selectors contains ["spec.selector.matchLabels", input.spec.selector.matchLabels] if input.kind == "PodDisruptionBudget"
-
-selectors contains ["spec.podSelector.matchLabels", input.spec.podSelector.matchLabels] if input.kind == "NetworkPolicy"
 
 # METADATA
 # title: Recommended labels and immutable selectors
@@ -71,7 +37,7 @@ selectors contains ["spec.podSelector.matchLabels", input.spec.podSelector.match
 #     helm.sh/chart; select pods only by name and instance (plus component).
 deny_clk_meta_001 contains res if {
 	input.kind
-	some label in required_labels
+	some label in main_helpers.required_labels
 	not k8s.labels(input)[label]
 	res := k8s.result(
 		"CLK-META-001", input, sprintf("metadata.labels[%q]", [label]),
@@ -80,9 +46,9 @@ deny_clk_meta_001 contains res if {
 }
 
 deny_clk_meta_001 contains res if {
-	some [path, sel] in selectors
+	some [path, sel] in main_helpers.selectors
 	some key, _ in sel
-	not key in selector_label_keys
+	not key in main_helpers.selector_label_keys
 	res := k8s.result(
 		"CLK-META-001", input, sprintf("%s[%q]", [path, key]),
 		sprintf("selector uses %s; select only on app.kubernetes.io/name, instance and component (selectors are immutable)", [key]),
@@ -100,8 +66,6 @@ deny_clk_meta_001 contains res if {
 		sprintf("selector %s=%s does not match the pod template labels; make them equal", [key, value]),
 	)
 }
-
-forbidden_namespaces := {"default", "kube-system", "kube-public", "kube-node-lease"}
 
 # METADATA
 # title: Restricted namespace, never default or kube-system
@@ -132,7 +96,7 @@ deny_clk_ns_001 contains res if {
 
 deny_clk_ns_001 contains res if {
 	input.kind == "Namespace"
-	input.metadata.name in forbidden_namespaces
+	input.metadata.name in main_helpers.forbidden_namespaces
 	res := k8s.result(
 		"CLK-NS-001", input, "metadata.name",
 		sprintf("the chart renders the %s Namespace; use a dedicated namespace", [input.metadata.name]),
@@ -141,7 +105,7 @@ deny_clk_ns_001 contains res if {
 
 deny_clk_ns_001 contains res if {
 	ns := k8s.namespace(input)
-	ns in forbidden_namespaces
+	ns in main_helpers.forbidden_namespaces
 	res := k8s.result(
 		"CLK-NS-001", input, "metadata.namespace",
 		sprintf("object targets the %s namespace; install into a dedicated namespace", [ns]),

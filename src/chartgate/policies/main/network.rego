@@ -4,12 +4,10 @@ package main
 import rego.v1
 
 import data.lib.k8s
-
-# The opt-in annotation, chart-neutral first; the clockwork.dev/ name is honoured too.
-loadbalancer_opt_ins := ["chartgate.dev/allow-loadbalancer", "clockwork.dev/allow-loadbalancer"]
+import data.lib.main_helpers
 
 loadbalancer_opted_in(obj) if {
-	some name in loadbalancer_opt_ins
+	some name in main_helpers.loadbalancer_opt_ins
 	k8s.annotations(obj)[name] == "true"
 }
 
@@ -46,7 +44,7 @@ deny_clk_net_002 contains res if {
 	not loadbalancer_opted_in(input)
 	res := k8s.result(
 		"CLK-NET-002", input, "spec.type",
-		sprintf("Service type is LoadBalancer without the opt-in annotation %s: \"true\"; use ClusterIP behind an Ingress or opt in", [loadbalancer_opt_ins[0]]),
+		sprintf("Service type is LoadBalancer without the opt-in annotation %s: \"true\"; use ClusterIP behind an Ingress or opt in", [main_helpers.loadbalancer_opt_ins[0]]),
 	)
 }
 

@@ -12,6 +12,7 @@ package main
 import rego.v1
 
 import data.lib.k8s
+import data.lib.main_helpers
 
 # A rule result that is a violation of the given PSA checks.
 pss_result(id, obj, path, detail, checks) := object.union(k8s.result(id, obj, path, detail), {"pss": checks})
@@ -51,11 +52,6 @@ deny_clk_sec_002 contains res if {
 	)
 }
 
-restricted_volume_types := {
-	"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "image",
-	"persistentVolumeClaim", "projected", "secret",
-}
-
 # hostPath breaks Baseline as well as Restricted.
 volume_checks("hostPath") := ["hostPathVolumes", "restrictedVolumes"]
 
@@ -74,7 +70,7 @@ deny_clk_sec_003 contains res if {
 	some i, vol in object.get(k8s.input_pod_spec, "volumes", [])
 	some vtype, _ in vol
 	vtype != "name"
-	not vtype in restricted_volume_types
+	not vtype in main_helpers.restricted_volume_types
 	res := pss_result(
 		"CLK-SEC-003", input, sprintf("%s.volumes[%d].%s", [k8s.pod_spec_path(input), i, vtype]),
 		sprintf("volume %q is of type %s, which the Restricted profile forbids; use emptyDir, a PVC, configMap, secret or projected instead", [object.get(vol, "name", ""), vtype]),
@@ -238,12 +234,6 @@ deny_clk_sec_009 contains res if {
 	)
 }
 
-# The capabilities a container may add under the Baseline profile.
-baseline_capabilities := {
-	"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
-	"NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
-}
-
 # PSA checks an added capability breaks: Restricted (not for Windows pods) allows only
 # NET_BIND_SERVICE; Baseline (Windows pods too) the default set above.
 capability_checks(cap) := [check |
@@ -251,15 +241,13 @@ capability_checks(cap) := [check |
 	capability_breaks(check, cap)
 ]
 
-capability_breaks("capabilities_baseline", cap) if not cap in baseline_capabilities
+capability_breaks("capabilities_baseline", cap) if not cap in main_helpers.baseline_capabilities
 
 capability_breaks("capabilities_restricted", _) if not k8s.is_windows(input)
 
-seccomp_ok := {"RuntimeDefault", "Localhost"}
-
 # A securityContext with a RuntimeDefault or Localhost seccomp profile.
 # (`not sc.x.y in set` is undefined, not true, when sc.x.y is missing: use a helper.)
-seccomp_confined(sc) if sc.seccompProfile.type in seccomp_ok
+seccomp_confined(sc) if sc.seccompProfile.type in main_helpers.seccomp_ok
 
 # METADATA
 # title: Seccomp RuntimeDefault or Localhost
@@ -286,7 +274,7 @@ deny_clk_sec_010 contains res if {
 	not k8s.is_windows(input)
 	some c in k8s.input_containers
 	seccomp_explicitly_unconfined(k8s.container_sc(c))
-	k8s.input_pod_sc.seccompProfile.type in seccomp_ok
+	k8s.input_pod_sc.seccompProfile.type in main_helpers.seccomp_ok
 	res := pss_result(
 		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [c.path]),
 		sprintf("container %q sets seccompProfile.type: %s; use RuntimeDefault", [c.name, k8s.container_sc(c).seccompProfile.type]),
@@ -321,24 +309,9 @@ deny_clk_sec_010 contains res if {
 	res := pss_result(
 		"CLK-SEC-010", input, sprintf("%s.securityContext.seccompProfile.type", [k8s.pod_spec_path(input)]),
 		sprintf("pod seccompProfile.type is %s; use RuntimeDefault", [k8s.input_pod_sc.seccompProfile.type]),
-		pod_seccomp_checks,
+		main_helpers.pod_seccomp_checks,
 	)
 }
-
-pod_seccomp_checks := ["seccompProfile_baseline"] if k8s.is_windows(input)
-
-pod_seccomp_checks := ["seccompProfile_baseline", "seccompProfile_restricted"] if not k8s.is_windows(input)
-
-safe_sysctls := {
-	"kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
-	"net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
-	"net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
-	"net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem",
-}
-
-selinux_types := {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
-
-apparmor_types := {"RuntimeDefault", "Localhost"}
 
 # METADATA
 # title: Pod Security Baseline remainder
@@ -364,7 +337,7 @@ deny_clk_sec_011 contains res if {
 deny_clk_sec_011 contains res if {
 	some s in object.get(k8s.input_pod_sc, "sysctls", [])
 	name := object.get(s, "name", "")
-	not name in safe_sysctls
+	not name in main_helpers.safe_sysctls
 	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.securityContext.sysctls", [k8s.pod_spec_path(input)]),
 		sprintf("pod sets the unsafe sysctl %s; remove it", [name]),
@@ -372,17 +345,10 @@ deny_clk_sec_011 contains res if {
 	)
 }
 
-# [path, securityContext] of the pod and of every container.
-security_contexts contains [sprintf("%s.securityContext", [k8s.pod_spec_path(input)]), k8s.input_pod_sc]
-
-security_contexts contains [sprintf("%s.securityContext", [c.path]), k8s.container_sc(c)] if {
-	some c in k8s.input_containers
-}
-
 deny_clk_sec_011 contains res if {
-	some [path, sc] in security_contexts
+	some [path, sc] in main_helpers.security_contexts
 	t := sc.seLinuxOptions.type
-	not t in selinux_types
+	not t in main_helpers.selinux_types
 	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.seLinuxOptions.type", [path]),
 		sprintf("%s.seLinuxOptions.type is %s; only container_t, container_init_t, container_kvm_t or container_engine_t are allowed", [path, t]),
@@ -391,7 +357,7 @@ deny_clk_sec_011 contains res if {
 }
 
 deny_clk_sec_011 contains res if {
-	some [path, sc] in security_contexts
+	some [path, sc] in main_helpers.security_contexts
 	some field in ["user", "role"]
 	object.get(sc, ["seLinuxOptions", field], "") != ""
 	res := pss_result(
@@ -402,10 +368,10 @@ deny_clk_sec_011 contains res if {
 }
 
 deny_clk_sec_011 contains res if {
-	some [path, sc] in security_contexts
+	some [path, sc] in main_helpers.security_contexts
 	profile := sc.appArmorProfile
 	t := object.get(profile, "type", "")
-	not t in apparmor_types
+	not t in main_helpers.apparmor_types
 	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.appArmorProfile.type", [path]),
 		sprintf("%s.appArmorProfile.type is %s; use RuntimeDefault or Localhost", [path, t]),
@@ -427,7 +393,7 @@ deny_clk_sec_011 contains res if {
 }
 
 deny_clk_sec_011 contains res if {
-	some [path, sc] in security_contexts
+	some [path, sc] in main_helpers.security_contexts
 	sc.windowsOptions.hostProcess == true
 	res := pss_result(
 		"CLK-SEC-011", input, sprintf("%s.windowsOptions.hostProcess", [path]),

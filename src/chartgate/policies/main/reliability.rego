@@ -4,6 +4,7 @@ package main
 import rego.v1
 
 import data.lib.k8s
+import data.lib.main_helpers
 
 # METADATA
 # title: Long-running containers have a readinessProbe
@@ -99,19 +100,14 @@ deny_clk_rel_003 contains res if {
 	)
 }
 
-# A container serving HTTP: a port named http/https/web or a common web port.
-web_port_names := {"http", "https", "web"}
-
-web_port_numbers := {80, 443, 3000, 8000, 8080, 8443}
-
 is_web_container(c) if {
 	some p in object.get(c, "ports", [])
-	p.name in web_port_names
+	p.name in main_helpers.web_port_names
 }
 
 is_web_container(c) if {
 	some p in object.get(c, "ports", [])
-	p.containerPort in web_port_numbers
+	p.containerPort in main_helpers.web_port_numbers
 }
 
 # Seconds a preStop hook sleeps: the native sleep action or an exec "sleep N".

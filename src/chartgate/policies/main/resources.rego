@@ -4,10 +4,7 @@ package main
 import rego.v1
 
 import data.lib.k8s
-
-required_resources := [["requests", "cpu"], ["requests", "memory"], ["limits", "memory"]]
-
-recommended_resources := [["limits", "cpu"], ["requests", "ephemeral-storage"], ["limits", "ephemeral-storage"]]
+import data.lib.main_helpers
 
 # METADATA
 # title: CPU and memory requests and a memory limit
@@ -18,7 +15,7 @@ recommended_resources := [["limits", "cpu"], ["requests", "ephemeral-storage"], 
 #   remediation: Set resources.requests.cpu, resources.requests.memory and resources.limits.memory.
 deny_clk_res_001 contains res if {
 	some c in k8s.input_resourced_containers
-	some [section, name] in required_resources
+	some [section, name] in main_helpers.required_resources
 	not c.container.resources[section][name]
 	res := k8s.result(
 		"CLK-RES-001", input, sprintf("%s.resources.%s.%s", [c.path, section, name]),
@@ -35,7 +32,7 @@ deny_clk_res_001 contains res if {
 #   remediation: Set resources.limits.cpu and resources.{requests,limits}.ephemeral-storage.
 warn_clk_res_002 contains res if {
 	some c in k8s.input_resourced_containers
-	some [section, name] in recommended_resources
+	some [section, name] in main_helpers.recommended_resources
 	not c.container.resources[section][name]
 	res := k8s.result(
 		"CLK-RES-002", input, sprintf("%s.resources.%s.%s", [c.path, section, name]),

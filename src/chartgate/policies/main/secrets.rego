@@ -4,8 +4,7 @@ package main
 import rego.v1
 
 import data.lib.k8s
-
-sensitive_name := `(?i)(passw(or)?d|passwd|token|secret|(^|[_.-])key($|[_.-])|apikey|api_key|private.?key|bearer|credential)`
+import data.lib.main_helpers
 
 # METADATA
 # title: No literal credentials in env
@@ -17,7 +16,7 @@ sensitive_name := `(?i)(passw(or)?d|passwd|token|secret|(^|[_.-])key($|[_.-])|ap
 deny_clk_sec_014 contains res if {
 	some c in k8s.input_containers
 	some i, env in object.get(c.container, "env", [])
-	regex.match(sensitive_name, env.name)
+	regex.match(main_helpers.sensitive_name, env.name)
 	object.get(env, "value", "") != ""
 	res := k8s.result(
 		"CLK-SEC-014", input, sprintf("%s.env[%d].value", [c.path, i]),
@@ -54,14 +53,6 @@ warn_clk_sec_015 contains res if {
 	)
 }
 
-credential_value_patterns := [
-	`-----BEGIN [A-Z ]*PRIVATE KEY-----`,
-	`[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:[^/\s@]+@`,
-	`AKIA[0-9A-Z]{16}`,
-	`eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.`,
-	`(?i)(password|passwd|secret|token)\s*[=:]\s*\S+`,
-]
-
 # METADATA
 # title: ConfigMaps hold no credentials
 # description: >-
@@ -76,7 +67,7 @@ credential_value_patterns := [
 deny_clk_sec_016 contains res if {
 	input.kind == "ConfigMap"
 	some key, value in object.get(input, "data", {})
-	regex.match(sensitive_name, key)
+	regex.match(main_helpers.sensitive_name, key)
 	value != ""
 	res := k8s.result(
 		"CLK-SEC-016", input, sprintf("data[%q]", [key]),
@@ -87,8 +78,8 @@ deny_clk_sec_016 contains res if {
 deny_clk_sec_016 contains res if {
 	input.kind == "ConfigMap"
 	some key, value in object.get(input, "data", {})
-	not regex.match(sensitive_name, key)
-	some pattern in credential_value_patterns
+	not regex.match(main_helpers.sensitive_name, key)
+	some pattern in main_helpers.credential_value_patterns
 	regex.match(pattern, value)
 	res := k8s.result(
 		"CLK-SEC-016", input, sprintf("data[%q]", [key]),

@@ -5,6 +5,7 @@ package main
 import rego.v1
 
 import data.lib.k8s
+import data.lib.main_helpers
 
 # METADATA
 # title: No duplicate environment variable names
@@ -113,27 +114,6 @@ valid_label_value(value) if {
 	regex.match(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`, value)
 }
 
-# Every [path, port name] the object names a port with (containers and Service targetPorts).
-port_names contains [sprintf("%s.ports[%d].name", [c.path, i]), p.name] if {
-	some c in k8s.input_containers
-	some i, p in object.get(c.container, "ports", [])
-	p.name
-}
-
-port_names contains [sprintf("spec.ports[%d].targetPort", [i]), p.targetPort] if {
-	input.kind == "Service"
-	some i, p in object.get(input.spec, "ports", [])
-	is_string(p.targetPort)
-}
-
-# [path, labels] of the object and of its pod template.
-label_sets contains ["metadata.labels", k8s.labels(input)]
-
-label_sets contains [sprintf("%s.metadata.labels", [concat(".", array.slice(k8s.pod_spec_paths[input.kind], 0, count(k8s.pod_spec_paths[input.kind]) - 1))]), k8s.pod_labels(input)] if {
-	input.kind != "Pod"
-	k8s.is_pod_bearing(input)
-}
-
 # METADATA
 # title: Port names and label values the API server accepts
 # custom:
@@ -144,7 +124,7 @@ label_sets contains [sprintf("%s.metadata.labels", [concat(".", array.slice(k8s.
 #     Name ports with at most 15 lowercase letters, digits and hyphens; keep label values
 #     at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric.
 deny_clk_meta_002 contains res if {
-	some [path, name] in port_names
+	some [path, name] in main_helpers.port_names
 	not valid_port_name(name)
 	res := k8s.result(
 		"CLK-META-002", input, path,
@@ -153,7 +133,7 @@ deny_clk_meta_002 contains res if {
 }
 
 deny_clk_meta_002 contains res if {
-	some [path, lbls] in label_sets
+	some [path, lbls] in main_helpers.label_sets
 	some key, value in lbls
 	not valid_label_value(value)
 	res := k8s.result(
